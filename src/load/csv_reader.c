@@ -1,0 +1,387 @@
+/* load/ - turns files into a csm_dataset: the CSV reader (libcsv), column
+ * schemas, field parsers, snapshot folders (parallel), subscription periods
+ * and the auxiliary files.  It checks syntax and row-level rules; it
+ * computes no metric. */
+#include "csmetrics/csv_reader.h"
+
+#include <csv.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "csmetrics/strbuf.h"
+#include "csmetrics/xalloc.h"
+
+size_t csm_utf8_invalid_at(const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n;
+        unsigned cp;
+        if (c >= 0xC2 && c <= 0xDF) {
+            n = 2;
+            cp = c & 0x1Fu;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            n = 3;
+            cp = c & 0x0Fu;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 4;
+            cp = c & 0x07u;
+        } else {
+            return i;
+        }
+        if (i + n > len)
+            return i;
+        for (size_t k = 1; k < n; k++) {
+            if ((s[i + k] & 0xC0u) != 0x80u)
+                return i;
+            cp = (cp << 6) | (s[i + k] & 0x3Fu);
+        }
+        if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+            return i;
+        i += n;
+    }
+    return len;
+}
+
+typedef struct reader {
+    const char *name;
+    csm_csv_record_fn fn;
+    void *ctx;
+    csm_diags *diag;
+    size_t max_record;
+
+    /* The record being assembled: field texts in one arena. */
+    char *arena;
+    size_t arena_len, arena_cap;
+    size_t *starts, *lens;
+    char **ptrs;
+    size_t n_fields, cap_fields;
+
+    long line;            /* current physical line (1-based) */
+    long long line_offset;/* byte offset of the current line */
+    bool need_start;      /* next non-blank line starts a record */
+    long rec_line;
+    long long rec_offset;
+    size_t rec_bytes;
+    long number;
+    csm_error status;     /* first error, stops everything */
+} reader;
+
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((format(printf, 5, 6)))
+#endif
+static void fail(reader *r, csm_error err, long line, int field,
+                 const char *fmt, ...)
+{
+    if (r->status != CSM_OK)
+        return;
+    r->status = err;
+    csm_loc loc = {.file = r->name, .line = line, .field = field,
+                   .offset = -1};
+    csm_strbuf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    csm_strbuf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    csm_diags_add(r->diag, CSM_SEV_ERROR, "csv-syntax", &loc, "%s",
+                  csm_strbuf_str(&b));
+    csm_strbuf_free(&b);
+}
+
+static void on_field(void *s, size_t len, void *data)
+{
+    reader *r = data;
+    if (r->status != CSM_OK)
+        return;
+    const char *text = s ? s : "";
+    if (r->n_fields == r->cap_fields) {
+        r->cap_fields = r->cap_fields ? r->cap_fields * 2 : 32;
+        r->starts = csm_xreallocarray(r->starts, r->cap_fields,
+                                      sizeof *r->starts);
+        r->lens = csm_xreallocarray(r->lens, r->cap_fields, sizeof *r->lens);
+        r->ptrs = csm_xreallocarray(r->ptrs, r->cap_fields, sizeof *r->ptrs);
+    }
+    if (r->arena_len + len + 1 > r->arena_cap) {
+        size_t cap = r->arena_cap ? r->arena_cap : 4096;
+        while (cap < r->arena_len + len + 1)
+            cap *= 2;
+        r->arena = csm_xrealloc(r->arena, cap);
+        r->arena_cap = cap;
+    }
+    memcpy(r->arena + r->arena_len, text, len);
+    r->arena[r->arena_len + len] = '\0';
+    r->starts[r->n_fields] = r->arena_len;
+    r->lens[r->n_fields] = len;
+    r->arena_len += len + 1;
+    r->n_fields++;
+
+    int field = (int)(r->n_fields > 1000000 ? 1000000 : r->n_fields);
+    size_t bad = csm_utf8_invalid_at(text, len);
+    if (bad < len) {
+        char detail[96];
+        snprintf(detail, sizeof detail, "byte 0x%02X at position %zu",
+                 (unsigned char)text[bad], bad + 1);
+        fail(r, CSM_EDATA, r->rec_line, field,
+             "invalid UTF-8 (%s; expected UTF-8 text: re-export the file as "
+             "UTF-8)", detail);
+        return;
+    }
+    /* U+FEFF is only allowed as the first bytes of the file. */
+    for (size_t i = 0; i + 2 < len; i++) {
+        if ((unsigned char)text[i] == 0xEF &&
+            (unsigned char)text[i + 1] == 0xBB &&
+            (unsigned char)text[i + 2] == 0xBF) {
+            fail(r, CSM_EDATA, r->rec_line, field,
+                 "byte order mark inside the file%s (expected it only at the "
+                 "very start: were two files concatenated?)", "");
+            return;
+        }
+    }
+}
+
+static void on_row(int term, void *data)
+{
+    (void)term;
+    reader *r = data;
+    r->need_start = true;
+    if (r->status != CSM_OK) {
+        r->n_fields = 0;
+        r->arena_len = 0;
+        return;
+    }
+    for (size_t i = 0; i < r->n_fields; i++)
+        r->ptrs[i] = r->arena + r->starts[i];
+    csm_csv_record rec = {
+        .n_fields = r->n_fields,
+        .fields = r->ptrs,
+        .lens = r->lens,
+        .line = r->rec_line,
+        .offset = r->rec_offset,
+        .number = ++r->number,
+    };
+    csm_error rc = r->fn(r->ctx, &rec);
+    if (rc != CSM_OK && r->status == CSM_OK)
+        r->status = rc;
+    r->n_fields = 0;
+    r->arena_len = 0;
+    r->rec_bytes = 0;
+}
+
+static int no_space(unsigned char c)
+{
+    (void)c;
+    return 0;
+}
+
+typedef struct feeder {
+    reader r;
+    struct csv_parser p;
+    bool at_line_start;
+    bool first_block;
+    long long offset; /* bytes consumed so far */
+} feeder;
+
+static void feeder_init(feeder *f, const char *name,
+                        const csm_csv_options *opt, csm_csv_record_fn fn,
+                        void *ctx, csm_diags *diag)
+{
+    memset(f, 0, sizeof *f);
+    f->r.name = name;
+    f->r.fn = fn;
+    f->r.ctx = ctx;
+    f->r.diag = diag;
+    f->r.max_record = opt && opt->max_record_bytes ? opt->max_record_bytes
+                                                   : (size_t)1 << 20;
+    f->r.line = 1;
+    f->r.need_start = true;
+    f->at_line_start = true;
+    f->first_block = true;
+    csv_init(&f->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
+    csv_set_space_func(&f->p, no_space);
+}
+
+static void feeder_free(feeder *f)
+{
+    csv_free(&f->p);
+    free(f->r.arena);
+    free(f->r.starts);
+    free(f->r.lens);
+    free(f->r.ptrs);
+}
+
+static bool blank_line(const char *s, size_t n)
+{
+    return n == 0 || (n == 1 && (s[0] == '\n' || s[0] == '\r')) ||
+           (n == 2 && s[0] == '\r' && s[1] == '\n');
+}
+
+/* Feeds one block; returns false once reading must stop. */
+static bool feed(feeder *f, const char *buf, size_t len)
+{
+    reader *r = &f->r;
+    if (f->first_block) {
+        f->first_block = false;
+        if (len >= 3 && (unsigned char)buf[0] == 0xEF &&
+            (unsigned char)buf[1] == 0xBB && (unsigned char)buf[2] == 0xBF) {
+            buf += 3;
+            len -= 3;
+            f->offset += 3;
+            r->line_offset = 3;
+        }
+    }
+    const char *nul = memchr(buf, '\0', len);
+    size_t usable = nul ? (size_t)(nul - buf) : len;
+    size_t pos = 0;
+    while (pos < usable && r->status == CSM_OK) {
+        const char *nl = memchr(buf + pos, '\n', usable - pos);
+        size_t seg = nl ? (size_t)(nl - (buf + pos)) + 1 : usable - pos;
+        if (f->at_line_start && r->need_start &&
+            !blank_line(buf + pos, seg)) {
+            r->rec_line = r->line;
+            r->rec_offset = r->line_offset;
+            r->need_start = false;
+        }
+        if (!r->need_start) {
+            r->rec_bytes += seg;
+            if (r->rec_bytes > r->max_record) {
+                char detail[64];
+                snprintf(detail, sizeof detail, "%zu bytes", r->max_record);
+                fail(r, CSM_EDATA, r->rec_line, 0,
+                     "record is longer than %s (expected a CSV row: is a "
+                     "quote unbalanced, or is this not a CSV file?)",
+                     detail);
+                return false;
+            }
+        }
+        size_t done = csv_parse(&f->p, buf + pos, seg, on_field, on_row, r);
+        if (done != seg && r->status == CSM_OK) {
+            if (csv_error(&f->p) == CSV_EPARSE)
+                fail(r, CSM_EDATA, r->line, (int)r->n_fields + 1,
+                     "malformed quoting%s: a quote inside an unquoted field "
+                     "or text after a closing quote (expected RFC 4180: "
+                     "\"a \"\"quoted\"\" field\")", "");
+            else
+                fail(r, CSM_EDATA, r->line, 0, "%s",
+                     csv_strerror(csv_error(&f->p)));
+        }
+        pos += seg;
+        f->offset += (long long)seg;
+        f->at_line_start = nl != NULL;
+        if (nl) {
+            r->line++;
+            r->line_offset = f->offset;
+        }
+    }
+    if (nul && r->status == CSM_OK) {
+        fail(r, CSM_EDATA, r->line, 0,
+             "NUL byte in the file%s (expected text: is this a binary or "
+             "UTF-16 file?)", "");
+    }
+    return r->status == CSM_OK;
+}
+
+static csm_error finish(feeder *f, bool any_bytes)
+{
+    reader *r = &f->r;
+    if (r->status == CSM_OK) {
+        if (csv_fini(&f->p, on_field, on_row, r) != 0 && r->status == CSM_OK) {
+            char detail[32];
+            snprintf(detail, sizeof detail, "%ld", r->rec_line);
+            fail(r, CSM_EDATA, r->rec_line, (int)r->n_fields + 1,
+                 "unterminated quoted field in the record starting at line "
+                 "%s (expected a closing quote)", detail);
+        }
+    }
+    if (r->status == CSM_OK && (!any_bytes || r->number == 0)) {
+        fail(r, CSM_EDATA, 0, 0,
+             "the file is empty%s (expected a header row and data rows)", "");
+    }
+    return r->status;
+}
+
+csm_error csm_csv_read_buffer(const char *data, size_t len, const char *name,
+                              const csm_csv_options *opt,
+                              csm_csv_record_fn fn, void *ctx,
+                              csm_diags *diag)
+{
+    feeder f;
+    feeder_init(&f, name ? name : "<buffer>", opt, fn, ctx, diag);
+    size_t block = opt && opt->block_size ? opt->block_size : 256u << 10;
+    size_t pos = 0;
+    while (pos < len) {
+        size_t n = len - pos < block ? len - pos : block;
+        if (!feed(&f, data + pos, n))
+            break;
+        pos += n;
+    }
+    csm_error rc = finish(&f, len > 0);
+    feeder_free(&f);
+    return rc;
+}
+
+csm_error csm_csv_read_file(const char *path, const char *name,
+                            const csm_csv_options *opt,
+                            csm_csv_record_fn fn, void *ctx,
+                            csm_diags *diag)
+{
+    const char *shown = name ? name : path;
+    csm_loc loc = {.file = shown, .offset = -1};
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) {
+        csm_diags_add(diag, CSM_SEV_ERROR, "io", &loc,
+                      "cannot open: %s (expected a readable CSV file)",
+                      strerror(errno));
+        return CSM_EIO;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        csm_diags_add(diag, CSM_SEV_ERROR, "io", &loc,
+                      "%s (expected a regular CSV file)",
+                      S_ISDIR(st.st_mode) ? "is a directory"
+                                          : "is not a regular file");
+        close(fd);
+        return CSM_EIO;
+    }
+    feeder f;
+    feeder_init(&f, shown, opt, fn, ctx, diag);
+    size_t block = opt && opt->block_size ? opt->block_size : 256u << 10;
+    char *buf = csm_xmalloc(block);
+    bool any = false;
+    csm_error rc = CSM_OK;
+    for (;;) {
+        ssize_t n = read(fd, buf, block);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            csm_diags_add(diag, CSM_SEV_ERROR, "io", &loc, "cannot read: %s",
+                          strerror(errno));
+            rc = CSM_EIO;
+            break;
+        }
+        if (n == 0)
+            break;
+        any = true;
+        if (!feed(&f, buf, (size_t)n))
+            break;
+    }
+    if (rc == CSM_OK)
+        rc = finish(&f, any);
+    free(buf);
+    close(fd);
+    feeder_free(&f);
+    return rc;
+}
