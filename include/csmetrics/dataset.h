@@ -131,6 +131,9 @@ typedef struct csm_dataset {
     size_t n_referrals;
     csm_fx_rate *fx;
     size_t n_fx;
+    uint32_t *currencies;     /* non-reporting currencies that occur in the
+                                 data (string indexes, sorted) */
+    size_t n_currencies;
 
     csm_source_file *files;
     size_t n_files;

@@ -80,6 +80,7 @@ void csm_dataset_free(csm_dataset *ds)
     free(ds->reasons);
     free(ds->referrals);
     free(ds->fx);
+    free(ds->currencies);
     for (size_t i = 0; i < ds->n_files; i++)
         free(ds->files[i].path);
     free(ds->files);

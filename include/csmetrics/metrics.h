@@ -1,0 +1,38 @@
+/* metrics.h - every metric family computed for one run.
+ *
+ * csm_metrics_run() runs the families in the order of its registration
+ * table (src/compute/metrics.c); a family may read the results of those
+ * before it.  The struct owns every result; renderers borrow it. */
+#ifndef CSMETRICS_METRICS_H
+#define CSMETRICS_METRICS_H
+
+#include <stdio.h>
+
+#include "csmetrics/bridge.h"
+#include "csmetrics/config.h"
+#include "csmetrics/dataset.h"
+#include "csmetrics/diag.h"
+#include "csmetrics/error.h"
+#include "csmetrics/retention.h"
+
+typedef struct csm_metrics {
+    const csm_dataset *ds;  /* borrowed */
+    const csm_config *cfg;  /* borrowed */
+    int report_month;       /* month index */
+    csm_bridge *bridge;
+    csm_retention_result *retention;
+} csm_metrics;
+
+/* On success returns CSM_OK and sets *out (free with csm_metrics_free).
+ * On error returns the failing family's code with *out NULL. */
+csm_error csm_metrics_run(const csm_dataset *ds, const csm_config *cfg,
+                          int report_month, csm_metrics **out,
+                          csm_diags *diag);
+void csm_metrics_free(csm_metrics *m);
+
+/* Writes the run's JSON document (SPEC.md section 5, docs/json.md) to out.
+ * diag supplies the data-quality section.  Returns CSM_OK or CSM_EIO. */
+csm_error csm_metrics_write_json(const csm_metrics *m, const csm_diags *diag,
+                                 FILE *out);
+
+#endif

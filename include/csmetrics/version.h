@@ -1,0 +1,4 @@
+#ifndef CSMETRICS_VERSION_H
+#define CSMETRICS_VERSION_H
+#define CSM_VERSION "0.1.0"
+#endif

@@ -1,0 +1,56 @@
+/* The registration table of metric families: adding a family is one row
+ * here, one result pointer in csm_metrics and one writer in the JSON
+ * renderer. */
+#include "csmetrics/metrics.h"
+
+#include <stdlib.h>
+
+#include "csmetrics/xalloc.h"
+
+static csm_error run_bridge(csm_metrics *m, csm_diags *diag)
+{
+    return csm_bridge_run(m->ds, m->cfg, &m->bridge, diag);
+}
+
+static csm_error run_retention(csm_metrics *m, csm_diags *diag)
+{
+    return csm_retention_run(m->ds, m->cfg, m->report_month, &m->retention,
+                             diag);
+}
+
+static const struct {
+    const char *name;
+    csm_error (*run)(csm_metrics *m, csm_diags *diag);
+} families[] = {
+    {"bridge", run_bridge},
+    {"retention", run_retention},
+};
+
+csm_error csm_metrics_run(const csm_dataset *ds, const csm_config *cfg,
+                          int report_month, csm_metrics **out,
+                          csm_diags *diag)
+{
+    *out = NULL;
+    csm_metrics *m = csm_xcalloc(1, sizeof *m);
+    m->ds = ds;
+    m->cfg = cfg;
+    m->report_month = report_month;
+    for (size_t i = 0; i < sizeof families / sizeof *families; i++) {
+        csm_error rc = families[i].run(m, diag);
+        if (rc != CSM_OK) {
+            csm_metrics_free(m);
+            return rc;
+        }
+    }
+    *out = m;
+    return CSM_OK;
+}
+
+void csm_metrics_free(csm_metrics *m)
+{
+    if (!m)
+        return;
+    csm_bridge_free(m->bridge);
+    csm_retention_free(m->retention);
+    free(m);
+}

@@ -1,0 +1,383 @@
+/* The data set under construction: customers are interned as files are
+ * merged in whatever order workers finish; months arrive unordered.  The
+ * finish step makes the result independent of that order: months sorted
+ * and checked contiguous, customers sorted by id, strings sorted. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "csmetrics/xalloc.h"
+
+void csm_builder_init(csm_builder *b, csm_dataset *ds, const csm_config *cfg)
+{
+    memset(b, 0, sizeof *b);
+    b->ds = ds;
+    b->cfg = cfg;
+    pthread_mutex_init(&b->lock, NULL);
+}
+
+static void block_free(csm_block *blk)
+{
+    free(blk->mrr);
+    free(blk->alt);
+    free(blk->present);
+    for (int a = 0; a < CSM_ATTR_COUNT; a++)
+        free(blk->attr[a]);
+}
+
+void csm_builder_free(csm_builder *b)
+{
+    for (size_t i = 0; i < b->n_blocks; i++)
+        block_free(&b->blocks[i]);
+    free(b->blocks);
+    free(b->name_month);
+    free(b->currency_month);
+    pthread_mutex_destroy(&b->lock);
+    memset(b, 0, sizeof *b);
+}
+
+static void fill_na(int32_t *p, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        p[i] = CSM_NA;
+}
+
+static void grow_block(csm_block *blk, size_t old, size_t cap)
+{
+    blk->mrr = csm_xreallocarray(blk->mrr, cap, sizeof *blk->mrr);
+    memset(blk->mrr + old, 0, (cap - old) * sizeof *blk->mrr);
+    blk->alt = csm_xreallocarray(blk->alt, cap, sizeof *blk->alt);
+    memset(blk->alt + old, 0, (cap - old) * sizeof *blk->alt);
+    blk->present = csm_xreallocarray(blk->present, cap, 1);
+    memset(blk->present + old, 0, cap - old);
+    for (int a = 0; a < CSM_ATTR_COUNT; a++) {
+        if (!blk->attr[a])
+            continue;
+        blk->attr[a] = csm_xreallocarray(blk->attr[a], cap, sizeof(int32_t));
+        fill_na(blk->attr[a], old, cap);
+    }
+}
+
+uint32_t csm_builder_customer(csm_builder *b, const char *id, size_t len)
+{
+    csm_dataset *ds = b->ds;
+    int added;
+    uint32_t c = csm_strtab_intern(&ds->ids, id, len, &added);
+    if (!added)
+        return c;
+    if (c >= b->cap) {
+        size_t old = b->cap, cap = b->cap ? b->cap * 2 : 1024;
+        for (size_t i = 0; i < b->n_blocks; i++)
+            grow_block(&b->blocks[i], old, cap);
+        ds->names = csm_xreallocarray(ds->names, cap, sizeof *ds->names);
+        ds->contract_start = csm_xreallocarray(ds->contract_start, cap,
+                                               sizeof *ds->contract_start);
+        ds->first_value = csm_xreallocarray(ds->first_value, cap,
+                                            sizeof *ds->first_value);
+        ds->currency_of = csm_xreallocarray(ds->currency_of, cap,
+                                            sizeof *ds->currency_of);
+        b->name_month = csm_xreallocarray(b->name_month, cap,
+                                          sizeof *b->name_month);
+        b->currency_month = csm_xreallocarray(b->currency_month, cap,
+                                              sizeof *b->currency_month);
+        b->cap = cap;
+    }
+    ds->names[c] = NULL;
+    ds->contract_start[c] = CSM_NO_DATE;
+    ds->first_value[c] = CSM_NO_DATE;
+    ds->currency_of[c] = 0;
+    b->name_month[c] = CSM_NO_MONTH;
+    b->currency_month[c] = CSM_NO_MONTH;
+    ds->n_customers = (size_t)c + 1;
+    return c;
+}
+
+csm_block *csm_builder_block(csm_builder *b, csm_month m, size_t file,
+                             size_t *clash)
+{
+    for (size_t i = 0; i < b->n_blocks; i++) {
+        if (b->blocks[i].month == m) {
+            if (b->blocks[i].file != file && clash)
+                *clash = b->blocks[i].file;
+            return &b->blocks[i];
+        }
+    }
+    if (b->n_blocks == b->cap_blocks) {
+        b->cap_blocks = b->cap_blocks ? b->cap_blocks * 2 : 64;
+        b->blocks = csm_xreallocarray(b->blocks, b->cap_blocks,
+                                      sizeof *b->blocks);
+    }
+    csm_block *blk = &b->blocks[b->n_blocks++];
+    memset(blk, 0, sizeof *blk);
+    blk->month = m;
+    blk->file = file;
+    grow_block(blk, 0, b->cap ? b->cap : 1);
+    return blk;
+}
+
+int32_t *csm_builder_attr(csm_builder *b, csm_block *blk, csm_attr a)
+{
+    if (!blk->attr[a]) {
+        size_t cap = b->cap ? b->cap : 1;
+        blk->attr[a] = csm_xmalloc(cap * sizeof(int32_t));
+        fill_na(blk->attr[a], 0, cap);
+    }
+    return blk->attr[a];
+}
+
+static int cmp_block(const void *x, const void *y)
+{
+    const csm_block *a = x, *b = y;
+    return (a->month > b->month) - (a->month < b->month);
+}
+
+/* qsort has no context argument in C11: the ids being sorted are passed
+ * through this file-scope pointer, set only inside sort_customers, which
+ * runs on one thread. */
+static const csm_strtab *sort_ids;
+
+static int cmp_customer(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return csm_customer_id_cmp(csm_strtab_get(sort_ids, a),
+                               csm_strtab_get(sort_ids, b));
+}
+
+static int cmp_string(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return strcmp(csm_strtab_get(sort_ids, a), csm_strtab_get(sort_ids, b));
+}
+
+/* Rebuilds t in the order given by perm (new index i = old perm[i]). */
+static void reorder_strtab(csm_strtab *t, const uint32_t *perm, uint32_t n)
+{
+    csm_strtab fresh = {0};
+    for (uint32_t i = 0; i < n; i++)
+        csm_strtab_intern(&fresh, t->strs[perm[i]], t->lens[perm[i]], NULL);
+    csm_strtab_free(t);
+    *t = fresh;
+}
+
+#define PERMUTE(T, arr)                                                       \
+    do {                                                                      \
+        T *fresh_ = csm_xmalloc((n ? n : 1) * sizeof(T));                     \
+        for (size_t i_ = 0; i_ < n; i_++)                                     \
+            fresh_[i_] = (arr)[perm[i_]];                                     \
+        free(arr);                                                            \
+        (arr) = fresh_;                                                       \
+    } while (0)
+
+static int cmp_index(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    return (a > b) - (a < b);
+}
+
+static void sort_customers(csm_builder *b)
+{
+    csm_dataset *ds = b->ds;
+    size_t n = ds->n_customers;
+    uint32_t *perm = csm_xmalloc((n ? n : 1) * sizeof *perm);
+    for (size_t i = 0; i < n; i++)
+        perm[i] = (uint32_t)i;
+    sort_ids = &ds->ids;
+    qsort(perm, n, sizeof *perm, cmp_customer);
+    sort_ids = NULL;
+    reorder_strtab(&ds->ids, perm, (uint32_t)n);
+    PERMUTE(char *, ds->names);
+    PERMUTE(csm_day, ds->contract_start);
+    PERMUTE(csm_day, ds->first_value);
+    PERMUTE(uint32_t, ds->currency_of);
+    for (size_t k = 0; k < b->n_blocks; k++) {
+        csm_block *blk = &b->blocks[k];
+        PERMUTE(int64_t, blk->mrr);
+        PERMUTE(int64_t, blk->alt);
+        PERMUTE(uint8_t, blk->present);
+        for (int a = 0; a < CSM_ATTR_COUNT; a++)
+            if (blk->attr[a])
+                PERMUTE(int32_t, blk->attr[a]);
+    }
+    free(perm);
+    b->cap = n;
+}
+
+
+/* Strings are interned in the order files happen to be merged; sort them
+ * (keeping "" at 0) and remap the string-valued columns. */
+static void sort_strings(csm_builder *b)
+{
+    csm_dataset *ds = b->ds;
+    uint32_t n = ds->strings.n;
+    uint32_t *perm = csm_xmalloc((n ? n : 1) * sizeof *perm);
+    for (uint32_t i = 0; i < n; i++)
+        perm[i] = i;
+    sort_ids = &ds->strings;
+    qsort(perm + 1, n - 1, sizeof *perm, cmp_string);
+    sort_ids = NULL;
+    uint32_t *inverse = csm_xmalloc((n ? n : 1) * sizeof *inverse);
+    for (uint32_t i = 0; i < n; i++)
+        inverse[perm[i]] = i;
+    reorder_strtab(&ds->strings, perm, n);
+    static const csm_attr string_attrs[] = {CSM_ATTR_SEGMENT, CSM_ATTR_PLAN,
+                                            CSM_ATTR_OWNER};
+    for (size_t k = 0; k < b->n_blocks; k++) {
+        for (size_t s = 0; s < 3; s++) {
+            int32_t *col = b->blocks[k].attr[string_attrs[s]];
+            if (!col)
+                continue;
+            for (size_t c = 0; c < ds->n_customers; c++)
+                if (col[c] != CSM_NA)
+                    col[c] = (int32_t)inverse[col[c]];
+        }
+    }
+    for (size_t c = 0; c < ds->n_customers; c++)
+        ds->currency_of[c] = inverse[ds->currency_of[c]];
+    for (size_t i = 0; i < ds->n_fx; i++)
+        ds->fx[i].currency = inverse[ds->fx[i].currency];
+    csm_fx_sort(ds);
+    for (size_t i = 0; i < ds->n_currencies; i++)
+        ds->currencies[i] = inverse[ds->currencies[i]];
+    qsort(ds->currencies, ds->n_currencies, sizeof *ds->currencies,
+          cmp_index);
+    free(perm);
+    free(inverse);
+}
+
+static void apply_past_due(csm_builder *b)
+{
+    csm_dataset *ds = b->ds;
+    int limit = b->cfg->past_due_churn_days;
+    if (limit < 0 || !ds->attr[CSM_ATTR_DAYS_PAST_DUE])
+        return;
+    for (int m = 0; m < ds->n_months; m++) {
+        const int32_t *dpd = ds->attr[CSM_ATTR_DAYS_PAST_DUE][m];
+        for (size_t c = 0; c < ds->n_customers; c++) {
+            if (dpd[c] != CSM_NA && dpd[c] > limit && ds->mrr[m][c] > 0) {
+                /* Cannot overflow: the excluded part is a subset of the
+                 * month's checked total of non-negative amounts. */
+                ds->month_excluded[m] += ds->mrr[m][c];
+                ds->mrr[m][c] = 0;
+                if (ds->mrr_alt)
+                    ds->mrr_alt[m][c] = 0;
+            }
+        }
+    }
+}
+
+csm_error csm_builder_finish(csm_builder *b, csm_diags *diag)
+{
+    csm_dataset *ds = b->ds;
+    if (b->n_blocks == 0) {
+        csm_diags_add(diag, CSM_SEV_ERROR, "no-months", NULL,
+                      "no snapshot month was loaded (expected at least one "
+                      "snapshots/YYYY-MM.csv)");
+        return CSM_EDATA;
+    }
+    qsort(b->blocks, b->n_blocks, sizeof *b->blocks, cmp_block);
+    bool gaps = false;
+    for (size_t i = 1; i < b->n_blocks; i++) {
+        csm_month prev = b->blocks[i - 1].month, cur = b->blocks[i].month;
+        for (csm_month m = prev + 1; m < cur; m++) {
+            char a[CSM_DATE_BUFSZ], p[CSM_DATE_BUFSZ], n[CSM_DATE_BUFSZ];
+            csm_loc loc = {.file = NULL, .offset = -1};
+            csm_diags_add(diag, CSM_SEV_ERROR, "month-missing", &loc,
+                          "snapshot for %s is missing between %s and %s "
+                          "(expected contiguous months)",
+                          csm_month_format(m, a), csm_month_format(prev, p),
+                          csm_month_format(cur, n));
+            gaps = true;
+        }
+    }
+    if (gaps)
+        return CSM_EDATA;
+    size_t nb = b->n_blocks;
+    int nm = (int)nb;
+    sort_customers(b);
+    ds->first_month = b->blocks[0].month;
+    ds->n_months = nm;
+    ds->mrr = csm_xcalloc(nb, sizeof *ds->mrr);
+    ds->present = csm_xcalloc(nb, sizeof *ds->present);
+    ds->month_total = csm_xcalloc(nb, sizeof *ds->month_total);
+    ds->month_excluded = csm_xcalloc(nb, sizeof *ds->month_excluded);
+    ds->month_rows = csm_xcalloc(nb, sizeof *ds->month_rows);
+    if (b->multi_currency)
+        ds->mrr_alt = csm_xcalloc(nb, sizeof *ds->mrr_alt);
+    bool attr_any[CSM_ATTR_COUNT] = {false};
+    for (size_t k = 0; k < nb; k++)
+        for (int a = 0; a < CSM_ATTR_COUNT; a++)
+            attr_any[a] = attr_any[a] || b->blocks[k].attr[a];
+    for (int a = 0; a < CSM_ATTR_COUNT; a++)
+        if (attr_any[a])
+            ds->attr[a] = csm_xcalloc(nb, sizeof *ds->attr[a]);
+    size_t n = ds->n_customers;
+    for (size_t k = 0; k < nb; k++) {
+        csm_block *blk = &b->blocks[k];
+        ds->mrr[k] = blk->mrr;
+        blk->mrr = NULL;
+        ds->present[k] = blk->present;
+        blk->present = NULL;
+        if (ds->mrr_alt) {
+            ds->mrr_alt[k] = blk->alt;
+            blk->alt = NULL;
+        }
+        for (int a = 0; a < CSM_ATTR_COUNT; a++) {
+            if (!attr_any[a])
+                continue;
+            if (!blk->attr[a]) {
+                blk->attr[a] = csm_xmalloc((n ? n : 1) * sizeof(int32_t));
+                fill_na(blk->attr[a], 0, n);
+            }
+            ds->attr[a][k] = blk->attr[a];
+            blk->attr[a] = NULL;
+        }
+        ds->month_total[k] = blk->total;
+        ds->month_rows[k] = blk->rows;
+        for (size_t f = 0; f < ds->n_files; f++)
+            if (f == blk->file && ds->files[f].month == CSM_NO_MONTH)
+                ds->files[f].month = blk->month;
+    }
+    for (size_t c = 0; c < n; c++)
+        if (!ds->names[c])
+            ds->names[c] = csm_xstrdup("");
+    sort_strings(b);
+    apply_past_due(b);
+    return CSM_OK;
+}
+
+static int cmp_fx(const void *x, const void *y)
+{
+    const csm_fx_rate *a = x, *b = y;
+    if (a->currency != b->currency)
+        return a->currency < b->currency ? -1 : 1;
+    return (a->month > b->month) - (a->month < b->month);
+}
+
+const csm_rate *csm_fx_find(const csm_dataset *ds, const char *code,
+                            csm_month m)
+{
+    uint32_t cur = csm_strtab_find(&ds->strings, code, strlen(code));
+    if (cur == CSM_STRTAB_NONE || !ds->n_fx)
+        return NULL;
+    csm_fx_rate key = {.month = m, .currency = cur};
+    const csm_fx_rate *hit =
+        bsearch(&key, ds->fx, ds->n_fx, sizeof *ds->fx, cmp_fx);
+    return hit ? &hit->rate : NULL;
+}
+
+/* Used by the fx loader once all rates are read. */
+void csm_fx_sort(csm_dataset *ds)
+{
+    qsort(ds->fx, ds->n_fx, sizeof *ds->fx, cmp_fx);
+}
+
+size_t csm_dataset_add_file(csm_dataset *ds, const char *path,
+                            csm_month month)
+{
+    ds->files = csm_xreallocarray(ds->files, ds->n_files + 1,
+                                  sizeof *ds->files);
+    ds->files[ds->n_files] = (csm_source_file){
+        .path = csm_xstrdup(path), .month = month, .rows = 0, .skipped = 0};
+    return ds->n_files++;
+}
