@@ -222,11 +222,12 @@ static void sort_strings(csm_builder *b)
     reorder_strtab(&ds->strings, perm, n);
     static const csm_attr string_attrs[] = {CSM_ATTR_SEGMENT, CSM_ATTR_PLAN,
                                             CSM_ATTR_OWNER};
-    for (size_t k = 0; k < b->n_blocks; k++) {
+    /* Runs after the columns moved from the blocks into the data set. */
+    for (int k = 0; k < ds->n_months; k++) {
         for (size_t s = 0; s < 3; s++) {
-            int32_t *col = b->blocks[k].attr[string_attrs[s]];
-            if (!col)
+            if (!ds->attr[string_attrs[s]])
                 continue;
+            int32_t *col = ds->attr[string_attrs[s]][k];
             for (size_t c = 0; c < ds->n_customers; c++)
                 if (col[c] != CSM_NA)
                     col[c] = (int32_t)inverse[col[c]];

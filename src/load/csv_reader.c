@@ -191,7 +191,6 @@ typedef struct feeder {
     reader r;
     struct csv_parser p;
     bool at_line_start;
-    bool first_block;
     long long offset; /* bytes consumed so far */
 } feeder;
 
@@ -209,7 +208,6 @@ static void feeder_init(feeder *f, const char *name,
     f->r.line = 1;
     f->r.need_start = true;
     f->at_line_start = true;
-    f->first_block = true;
     csv_init(&f->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
     csv_set_space_func(&f->p, no_space);
 }
@@ -230,19 +228,26 @@ static bool blank_line(const char *s, size_t n)
 }
 
 /* Feeds one block; returns false once reading must stop. */
+static bool is_bom(const char *s, size_t len)
+{
+    return len >= 3 && (unsigned char)s[0] == 0xEF &&
+           (unsigned char)s[1] == 0xBB && (unsigned char)s[2] == 0xBF;
+}
+
+/* Skips a leading byte order mark (the drivers call this on the first
+ * three or more bytes, never on a partial block). */
+static size_t skip_bom(feeder *f, const char *buf, size_t len)
+{
+    if (!is_bom(buf, len))
+        return 0;
+    f->offset = 3;
+    f->r.line_offset = 3;
+    return 3;
+}
+
 static bool feed(feeder *f, const char *buf, size_t len)
 {
     reader *r = &f->r;
-    if (f->first_block) {
-        f->first_block = false;
-        if (len >= 3 && (unsigned char)buf[0] == 0xEF &&
-            (unsigned char)buf[1] == 0xBB && (unsigned char)buf[2] == 0xBF) {
-            buf += 3;
-            len -= 3;
-            f->offset += 3;
-            r->line_offset = 3;
-        }
-    }
     const char *nul = memchr(buf, '\0', len);
     size_t usable = nul ? (size_t)(nul - buf) : len;
     size_t pos = 0;
@@ -321,7 +326,7 @@ csm_error csm_csv_read_buffer(const char *data, size_t len, const char *name,
     feeder f;
     feeder_init(&f, name ? name : "<buffer>", opt, fn, ctx, diag);
     size_t block = opt && opt->block_size ? opt->block_size : 256u << 10;
-    size_t pos = 0;
+    size_t pos = skip_bom(&f, data, len);
     while (pos < len) {
         size_t n = len - pos < block ? len - pos : block;
         if (!feed(&f, data + pos, n))
@@ -360,10 +365,13 @@ csm_error csm_csv_read_file(const char *path, const char *name,
     feeder_init(&f, shown, opt, fn, ctx, diag);
     size_t block = opt && opt->block_size ? opt->block_size : 256u << 10;
     char *buf = csm_xmalloc(block);
-    bool any = false;
+    if (block < 4)
+        block = 4;
+    bool any = false, first = true;
+    size_t have = 0; /* bytes kept at the start of buf */
     csm_error rc = CSM_OK;
     for (;;) {
-        ssize_t n = read(fd, buf, block);
+        ssize_t n = read(fd, buf + have, block - have);
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -372,10 +380,20 @@ csm_error csm_csv_read_file(const char *path, const char *name,
             rc = CSM_EIO;
             break;
         }
-        if (n == 0)
+        size_t avail = have + (size_t)n;
+        /* The first block must hold 3 bytes (or the whole file) before a
+         * byte order mark can be recognised. */
+        if (first && n > 0 && avail < 3) {
+            have = avail;
+            continue;
+        }
+        if (avail == 0)
             break;
         any = true;
-        if (!feed(&f, buf, (size_t)n))
+        size_t start = first ? skip_bom(&f, buf, avail) : 0;
+        first = false;
+        have = 0;
+        if (!feed(&f, buf + start, avail - start) || n == 0)
             break;
     }
     if (rc == CSM_OK)
