@@ -201,6 +201,602 @@ static void test_proportions_edges(void **state)
     assert_int_equal(csm_stats_clopper_pearson(1, 3, 0.999, &ci), CSM_OK);
 }
 
+/* ------------------------------------------------------------ Kaplan-Meier */
+
+typedef struct km_table {
+    size_t rows;
+    const double *time;
+    const size_t *n_risk, *n_event, *n_censor;
+    const double *surv, *std_err;
+} km_table;
+
+typedef struct km_bands {
+    const double *lower, *upper;
+    double median[3]; /* median, LCL, UCL */
+} km_bands;
+
+static csm_km *fit(const double *entry, const double *exit, const bool *event,
+                   size_t n, csm_km_ci_type type, double level)
+{
+    csm_surv_data d = {entry, exit, event, n};
+    csm_km_options opt = {.ci_type = type, .level = level};
+    csm_km *km = NULL;
+    assert_int_equal(csm_km_fit(&d, &opt, &km), CSM_OK);
+    assert_non_null(km);
+    return km;
+}
+
+static void check_km(const csm_km *km, const km_table *t, const km_bands *b)
+{
+    assert_int_equal(km->n_steps, t->rows);
+    for (size_t i = 0; i < t->rows; i++) {
+        const csm_km_step *s = &km->steps[i];
+        CLOSE(s->time, t->time[i]);
+        assert_int_equal(s->n_risk, t->n_risk[i]);
+        assert_int_equal(s->n_event, t->n_event[i]);
+        assert_int_equal(s->n_censor, t->n_censor[i]);
+        CLOSE(s->surv, t->surv[i]);
+        VALUE(s->std_err, t->std_err[i]);
+        VALUE(s->lower, b->lower[i]);
+        VALUE(s->upper, b->upper[i]);
+    }
+    csm_km_median m;
+    csm_km_median_time(km, &m);
+    VALUE(m.median, b->median[0]);
+    VALUE(m.lower, b->median[1]);
+    VALUE(m.upper, b->median[2]);
+}
+
+static void check_fit(const double *entry, const double *exit,
+                      const bool *event, size_t n, const km_table *t,
+                      const km_bands bands[3])
+{
+    static const csm_km_ci_type types[3] = {CSM_KM_CI_LOG, CSM_KM_CI_LOGLOG,
+                                            CSM_KM_CI_PLAIN};
+    for (size_t k = 0; k < 3; k++) {
+        csm_km *km = fit(entry, exit, event, n, types[k], 0.0);
+        assert_true(km->level == 0.95 && km->ci_type == types[k]);
+        check_km(km, t, &bands[k]);
+        csm_km_free(km);
+    }
+}
+
+/* Data set A: right censored, with tied events (t = 2, 8), events and
+ * censorings at the same time (t = 2, 4, 10, 14) and tied censorings.
+ *   A.time   <- c(1,2,2,2,3,4,4,5,5,6,8,8,9,10,10,12,14,14,16,20)
+ *   A.status <- c(1,1,1,0,1,1,0,0,0,1,1,1,0,1,0,1,0,1,0,0)
+ * f <- survfit(Surv(A.time, A.status) ~ 1, conf.type = TYPE) */
+static const double a_time[] = {1, 2, 2, 2,  3,  4,  4,  5,  5,  6,
+                                8, 8, 9, 10, 10, 12, 14, 14, 16, 20};
+static const bool a_event[] = {1, 1, 1, 0, 1, 1, 0, 0, 0, 1,
+                               1, 1, 0, 1, 0, 1, 0, 1, 0, 0};
+static const km_table a_table = {
+    13,
+    /* p(f$time) */
+    (const double[]){1, 2, 3, 4, 5, 6, 8, 9, 10, 12, 14, 16, 20},
+    /* p(f$n.risk); p(f$n.event); p(f$n.censor) */
+    (const size_t[]){20, 19, 16, 15, 13, 11, 10, 8, 7, 5, 4, 2, 1},
+    (const size_t[]){1, 2, 1, 1, 0, 1, 2, 0, 1, 1, 1, 0, 0},
+    (const size_t[]){0, 1, 0, 1, 2, 0, 0, 1, 1, 0, 1, 1, 1},
+    /* p(f$surv) */
+    (const double[]){
+        0.94999999999999996, 0.84999999999999998, 0.796875, 0.74375000000000002,
+        0.74375000000000002, 0.67613636363636365, 0.54090909090909089,
+        0.54090909090909089, 0.46363636363636362, 0.37090909090909091,
+        0.2781818181818182, 0.2781818181818182, 0.2781818181818182},
+    /* p(f$std.err) */
+    (const double[]){
+        0.051298917604257706, 0.093933643662772418, 0.11397454136091696,
+        0.13323701002475302, 0.13323701002475302, 0.16383836526053727,
+        0.22769060132391331, 0.22769060132391331, 0.27505005679106675,
+        0.35447501144758997, 0.45714972063220422, 0.45714972063220422,
+        0.45714972063220422},
+};
+static const km_bands a_bands[3] = {
+    /* TYPE "log": p(f$lower); p(f$upper);
+     * p(summary(f)$table[c("median", "0.95LCL", "0.95UCL")]) */
+    {(const double[]){
+         0.85912802773588048, 0.70707008489952838, 0.63734546010583004,
+         0.57281638240424726, 0.57281638240424726, 0.4904275108566305,
+         0.34618933886109021, 0.34618933886109021, 0.27042974468651476,
+         0.18515600476802888, 0.11355393634879055, 0.11355393634879055,
+         0.11355393634879055},
+     (const double[]){1, 1, 0.99633527713456649, 0.96569176352505548,
+                      0.96569176352505548, 0.93216708302697415,
+                      0.84515209391095403, 0.84515209391095403,
+                      0.7948780853790065, 0.743014270000944, 0.6814834118057097,
+                      0.6814834118057097, 0.6814834118057097},
+     {10, 6, NA_}},
+    /* TYPE "log-log": same commands */
+    {(const double[]){
+         0.69474319325657019, 0.60378969922029924, 0.54481644000284046,
+         0.48907815083526213, 0.48907815083526213, 0.41104935083369626,
+         0.28073755931876382, 0.28073755931876382, 0.21225733674309138,
+         0.13557334193632889, 0.075980118419044687, 0.075980118419044687,
+         0.075980118419044687},
+     (const double[]){
+         0.99280222859339717, 0.94899610979379423, 0.91861204063685264,
+         0.88466910327809922, 0.88466910327809922, 0.84174450552325175,
+         0.74285350687597296, 0.74285350687597296, 0.6830470344309717,
+         0.61124067624975598, 0.52983373475780526, 0.52983373475780526,
+         0.52983373475780526},
+     {10, 4, NA_}},
+    /* TYPE "plain": same commands */
+    {(const double[]){
+         0.85448317059727874, 0.6935094252616949, 0.61886428426069895,
+         0.54952731758936346, 0.54952731758936346, 0.45901728336140918,
+         0.29952009087562081, 0.29952009087562081, 0.21369546847213136,
+         0.11321693782769687, 0.028931746979645262, 0.028931746979645262,
+         0.028931746979645262},
+     (const double[]){
+         1, 1, 0.97488571573930105, 0.93797268241063658, 0.93797268241063658,
+         0.89325544391131806, 0.78229809094256098, 0.78229809094256098,
+         0.71357725880059586, 0.62860124399048489, 0.5274318893839911,
+         0.5274318893839911, 0.5274318893839911},
+     {10, 6, NA_}},
+};
+
+static void test_km_ties(void **state)
+{
+    (void)state;
+    check_fit(NULL, a_time, a_event, ARRAY_LEN(a_time), &a_table, a_bands);
+}
+
+/* Data set B: delayed entry with ties; at t = 2 only a censoring, while
+ * S = 1 (log-log has no interval there).
+ *   B.entry <- c(0, 0, 3, 5, 1, 0, 3, 2, 0, 6, 4, 0, 7, 1)
+ *   B.exit  <- c(4, 6, 6, 9, 3, 2, 8, 6, 10, 12, 6, 5, 11, 9)
+ *   B.event <- c(1, 0, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1, 0, 1)
+ * f <- survfit(Surv(B.entry, B.exit, B.event) ~ 1, conf.type = TYPE) */
+static const double b_entry[] = {0, 0, 3, 5, 1, 0, 3, 2, 0, 6, 4, 0, 7, 1};
+static const double b_exit[] = {4, 6, 6, 9, 3, 2, 8, 6, 10, 12, 6, 5, 11, 9};
+static const bool b_event[] = {1, 0, 1, 1, 1, 0, 0, 1, 1, 0, 1, 1, 0, 1};
+static const km_table b_table = {
+    10,
+    /* p(f$time); p(f$n.risk); p(f$n.event); p(f$n.censor) */
+    (const double[]){2, 3, 4, 5, 6, 8, 9, 10, 11, 12},
+    (const size_t[]){7, 7, 8, 8, 8, 6, 5, 3, 2, 1},
+    (const size_t[]){0, 1, 1, 1, 3, 0, 2, 1, 0, 0},
+    (const size_t[]){1, 0, 0, 0, 1, 1, 0, 0, 1, 1},
+    /* p(f$surv) */
+    (const double[]){1, 0.8571428571428571, 0.75, 0.65625, 0.41015625,
+                     0.41015625, 0.24609375, 0.1640625, 0.1640625, 0.1640625},
+    /* p(f$std.err) */
+    (const double[]){
+        0, 0.15430334996209191, 0.20412414523193151, 0.2439750182371333,
+        0.36677487580777601, 0.36677487580777601, 0.51754916950676566,
+        0.65918419999557754, 0.65918419999557754, 0.65918419999557754},
+};
+static const km_bands b_bands[3] = {
+    /* TYPE "log": p(f$lower); p(f$upper);
+     * p(summary(f)$table[c("median", "0.95LCL", "0.95UCL")]) */
+    {(const double[]){
+         1, 0.6334465290121496, 0.50270184129404694, 0.40681541836168278,
+         0.19987109577753817, 0.19987109577753817, 0.089240487150700987,
+         0.045072403417963737, 0.045072403417963737, 0.045072403417963737},
+     (const double[]){1, 1, 1, 1, 0.84168322968171894, 0.84168322968171894,
+                      0.67863965922542357, 0.59718368369773589,
+                      0.59718368369773589, 0.59718368369773589},
+     {6, 5, NA_}},
+    /* TYPE "log-log" */
+    {(const double[]){
+         NA_, 0.33405387929222219, 0.31480711370551911, 0.26960568951357633,
+         0.13579672771192444, 0.13579672771192444, 0.055548329358549905,
+         0.024870208558218893, 0.024870208558218893, 0.024870208558218893},
+     (const double[]){
+         NA_, 0.97856105852617548, 0.93089831709062754, 0.87340702796856229,
+         0.67178898580201529, 0.67178898580201529, 0.50658500079676205,
+         0.41295784156653148, 0.41295784156653148, 0.41295784156653148},
+     {6, 3, 10}},
+    /* TYPE "plain" */
+    {(const double[]){1, 0.59791799261178857, 0.44994302022779326,
+                      0.34244289917756365, 0.1153090529811478,
+                      0.1153090529811478, 0, 0, 0, 0},
+     (const double[]){1, 1, 1, 0.97005710082243635, 0.7050034470188522,
+                      0.7050034470188522, 0.49572577009803981,
+                      0.37602752433244357, 0.37602752433244357,
+                      0.37602752433244357},
+     {6, 4, 9}},
+};
+
+static void test_km_delayed_entry(void **state)
+{
+    (void)state;
+    check_fit(b_entry, b_exit, b_event, ARRAY_LEN(b_exit), &b_table, b_bands);
+}
+
+/* Data set C: the median is never reached (S stays at 0.63).
+ *   C.time <- c(5, 8, 12, 12, 15, 20, 25, 30, 30, 40)
+ *   C.status <- c(1, 0, 1, 0, 0, 1, 0, 0, 0, 0)
+ * f <- survfit(Surv(C.time, C.status) ~ 1, conf.type = TYPE) */
+static const double c_time[] = {5, 8, 12, 12, 15, 20, 25, 30, 30, 40};
+static const bool c_event[] = {1, 0, 1, 0, 0, 1, 0, 0, 0, 0};
+static const km_table c_table = {
+    8,
+    /* p(f$time); p(f$n.risk); p(f$n.event); p(f$n.censor) */
+    (const double[]){5, 8, 12, 15, 20, 25, 30, 40},
+    (const size_t[]){10, 9, 8, 6, 5, 4, 3, 1},
+    (const size_t[]){1, 0, 1, 0, 1, 0, 0, 0},
+    (const size_t[]){0, 1, 1, 1, 0, 1, 2, 1},
+    /* p(f$surv) */
+    (const double[]){0.90000000000000002, 0.90000000000000002,
+                     0.78749999999999998, 0.78749999999999998, 0.63, 0.63, 0.63,
+                     0.63},
+    /* p(f$std.err) */
+    (const double[]){0.10540925533894598, 0.10540925533894598,
+                     0.17020062857772872, 0.17020062857772872,
+                     0.28101290712039184, 0.28101290712039184,
+                     0.28101290712039184, 0.28101290712039184},
+};
+static const km_bands c_bands[3] = {
+    /* TYPE "log": p(f$lower); p(f$upper);
+     * p(summary(f)$table[c("median", "0.95LCL", "0.95UCL")]) */
+    {(const double[]){0.73201164274399266, 0.73201164274399266,
+                      0.56412523151367333, 0.56412523151367333,
+                      0.36319672958452748, 0.36319672958452748,
+                      0.36319672958452748, 0.36319672958452748},
+     (const double[]){1, 1, 1, 1, 1, 1, 1, 1},
+     {NA_, 20, NA_}},
+    /* TYPE "log-log" */
+    {(const double[]){0.47300927136205051, 0.47300927136205051,
+                      0.38088152320549651, 0.38088152320549651,
+                      0.21830025822743418, 0.21830025822743418,
+                      0.21830025822743418, 0.21830025822743418},
+     (const double[]){0.98528139336734311, 0.98528139336734311,
+                      0.9425909522237037, 0.9425909522237037,
+                      0.86912232924274113, 0.86912232924274113,
+                      0.86912232924274113, 0.86912232924274113},
+     {NA_, 5, NA_}},
+    /* TYPE "plain" */
+    {(const double[]){0.71406149030863164, 0.71406149030863164,
+                      0.52480015705023875, 0.52480015705023875,
+                      0.28301163839747367, 0.28301163839747367,
+                      0.28301163839747367, 0.28301163839747367},
+     (const double[]){1, 1, 1, 1, 0.97698836160252633, 0.97698836160252633,
+                      0.97698836160252633, 0.97698836160252633},
+     {NA_, 20, NA_}},
+};
+
+static void test_km_median_not_reached(void **state)
+{
+    (void)state;
+    check_fit(NULL, c_time, c_event, ARRAY_LEN(c_time), &c_table, c_bands);
+}
+
+/* Data set D: S = 5/6 * 4/5 * 3/4 = 0.5 at t = 3, flat through the
+ * censoring at 4, drops at 5: the median is the midpoint (3 + 5) / 2 = 4.
+ *   D.time <- 1:6; D.status <- c(1, 1, 1, 0, 1, 0)
+ * f <- survfit(Surv(D.time, D.status) ~ 1, conf.type = TYPE) */
+static const double d_time[] = {1, 2, 3, 4, 5, 6};
+static const bool d_event[] = {1, 1, 1, 0, 1, 0};
+static const km_table d_table = {
+    6,
+    /* p(f$time); p(f$n.risk); p(f$n.event); p(f$n.censor) */
+    (const double[]){1, 2, 3, 4, 5, 6},
+    (const size_t[]){6, 5, 4, 3, 2, 1},
+    (const size_t[]){1, 1, 1, 0, 1, 0},
+    (const size_t[]){0, 0, 0, 1, 0, 1},
+    /* p(f$surv) */
+    (const double[]){0.83333333333333337, 0.66666666666666674, 0.5, 0.5, 0.25,
+                     0.25},
+    /* p(f$std.err) */
+    (const double[]){0.18257418583505536, 0.28867513459481292,
+                     0.40824829046386302, 0.40824829046386302,
+                     0.81649658092772603, 0.81649658092772603},
+};
+static const km_bands d_bands[3] = {
+    /* TYPE "log": p(f$lower); p(f$upper);
+     * p(summary(f)$table[c("median", "0.95LCL", "0.95UCL")]), which
+     * quantile(f, 0.5) confirms */
+    {(const double[]){0.58265479547713961, 0.3786064608870951,
+                      0.22463034776926674, 0.22463034776926674,
+                      0.050458793138941714, 0.050458793138941714},
+     (const double[]){1, 1, 1, 1, 1, 1},
+     {4, 2, NA_}},
+    /* TYPE "log-log" */
+    {(const double[]){0.273122849928356, 0.19461663680623487,
+                      0.11094826035143802, 0.11094826035143802,
+                      0.012309516475010473, 0.012309516475010473},
+     (const double[]){0.97471242669089353, 0.90443416432251644,
+                      0.80370923685005669, 0.80370923685005669,
+                      0.64594853739810054, 0.64594853739810054},
+     {4, 1, NA_}},
+    /* TYPE "plain" */
+    {(const double[]){0.5351343093804739, 0.28947142197460951,
+                      0.099924026970390933, 0.099924026970390933, 0, 0},
+     (const double[]){1, 1, 0.90007597302960907, 0.90007597302960907,
+                      0.65007597302960907, 0.65007597302960907},
+     {4, 2, NA_}},
+};
+
+static void test_km_median_midpoint(void **state)
+{
+    (void)state;
+    check_fit(NULL, d_time, d_event, ARRAY_LEN(d_time), &d_table, d_bands);
+}
+
+/* Data set E: the curve ends flat at exactly 0.5.
+ *   E.time <- 1:4; E.status <- c(1, 1, 0, 0)
+ * f <- survfit(Surv(E.time, E.status) ~ 1, conf.type = TYPE)
+ * print.survfit (summary(f)$table) gives median 2: the curve never drops
+ * below 0.5 again, so there is no midpoint.  quantile(f, 0.5) gives 3
+ * instead (midpoint with the last follow-up time); we follow print. */
+static const double e_time[] = {1, 2, 3, 4};
+static const bool e_event[] = {1, 1, 0, 0};
+static const km_table e_table = {
+    4,
+    /* p(f$time); p(f$n.risk); p(f$n.event); p(f$n.censor) */
+    (const double[]){1, 2, 3, 4},
+    (const size_t[]){4, 3, 2, 1},
+    (const size_t[]){1, 1, 0, 0},
+    (const size_t[]){0, 0, 1, 1},
+    /* p(f$surv); p(f$std.err) */
+    (const double[]){0.75, 0.5, 0.5, 0.5},
+    (const double[]){0.28867513459481287, 0.5, 0.5, 0.5},
+};
+static const km_bands e_bands[3] = {
+    /* TYPE "log": p(f$lower); p(f$upper);
+     * p(summary(f)$table[c("median", "0.95LCL", "0.95UCL")]) */
+    {(const double[]){0.42593226849798205, 0.18765892870658832,
+                      0.18765892870658832, 0.18765892870658832},
+     (const double[]){1, 1, 1, 1},
+     {2, 1, NA_}},
+    /* TYPE "log-log" */
+    {(const double[]){0.12794691759514587, 0.057847082995144627,
+                      0.057847082995144627, 0.057847082995144627},
+     (const double[]){0.96054864228507841, 0.84486128119037396,
+                      0.84486128119037396, 0.84486128119037396},
+     {2, 1, NA_}},
+    /* TYPE "plain" */
+    {(const double[]){0.32565534972143573, 0.010009003864986599,
+                      0.010009003864986599, 0.010009003864986599},
+     (const double[]){1, 0.9899909961350134, 0.9899909961350134,
+                      0.9899909961350134},
+     {2, 1, NA_}},
+};
+
+static void test_km_ends_at_half(void **state)
+{
+    (void)state;
+    check_fit(NULL, e_time, e_event, ARRAY_LEN(e_time), &e_table, e_bands);
+}
+
+/* Data set F: everyone censored.
+ *   F.time <- c(3, 5, 5, 9); F.status <- c(0, 0, 0, 0)
+ * f <- survfit(Surv(F.time, F.status) ~ 1, conf.type = TYPE) */
+static const double f_time[] = {3, 5, 5, 9};
+static const bool f_event[] = {0, 0, 0, 0};
+static const km_table f_table = {
+    3,
+    /* p(f$time); p(f$n.risk); p(f$n.event); p(f$n.censor) */
+    (const double[]){3, 5, 9},
+    (const size_t[]){4, 3, 1},
+    (const size_t[]){0, 0, 0},
+    (const size_t[]){1, 2, 1},
+    /* p(f$surv); p(f$std.err) */
+    (const double[]){1, 1, 1},
+    (const double[]){0, 0, 0},
+};
+static const km_bands f_bands[3] = {
+    /* TYPE "log": p(f$lower); p(f$upper); the table's median, LCL, UCL */
+    {(const double[]){1, 1, 1}, (const double[]){1, 1, 1}, {NA_, NA_, NA_}},
+    /* TYPE "log-log": survfit_confint gives NA when S = 1 */
+    {(const double[]){NA_, NA_, NA_},
+     (const double[]){NA_, NA_, NA_},
+     {NA_, NA_, NA_}},
+    /* TYPE "plain" */
+    {(const double[]){1, 1, 1}, (const double[]){1, 1, 1}, {NA_, NA_, NA_}},
+};
+
+static void test_km_all_censored(void **state)
+{
+    (void)state;
+    check_fit(NULL, f_time, f_event, ARRAY_LEN(f_time), &f_table, f_bands);
+    csm_km *km = fit(NULL, f_time, f_event, 4, CSM_KM_CI_LOG, 0.0);
+    assert_int_equal(km->n_events, 0);
+    csm_km_free(km);
+}
+
+/* Data sets G and H: a single subject, with an event at 7 (G) or censored
+ * at 7 (H).
+ * f <- survfit(Surv(7, 1) ~ 1, conf.type = TYPE) gives n.risk 1, surv 0,
+ * std.err Inf (shown NA_ here), lower and upper NA, median 7 and no
+ * interval, for every TYPE.  Surv(7, 0) gives surv 1, std.err 0, interval
+ * [1, 1] for "log" and "plain", NA for "log-log", no median. */
+static void test_km_single_subject(void **state)
+{
+    (void)state;
+    const double t7[] = {7};
+    const bool yes[] = {1}, no[] = {0};
+    const km_table g = {1,
+                        t7,
+                        (const size_t[]){1},
+                        (const size_t[]){1},
+                        (const size_t[]){0},
+                        (const double[]){0},
+                        (const double[]){NA_}};
+    const double na[] = {NA_}, one[] = {1};
+    const km_bands gb[3] = {{na, na, {7, NA_, NA_}},
+                            {na, na, {7, NA_, NA_}},
+                            {na, na, {7, NA_, NA_}}};
+    check_fit(NULL, t7, yes, 1, &g, gb);
+    const km_table h = {1,
+                        t7,
+                        (const size_t[]){1},
+                        (const size_t[]){0},
+                        (const size_t[]){1},
+                        (const double[]){1},
+                        (const double[]){0}};
+    const km_bands hb[3] = {{one, one, {NA_, NA_, NA_}},
+                            {na, na, {NA_, NA_, NA_}},
+                            {one, one, {NA_, NA_, NA_}}};
+    check_fit(NULL, t7, no, 1, &h, hb);
+}
+
+/* hand: four subjects, events at 1, 2 and 4, censored at 3.
+ * S(1) = 3/4; S(2) = 3/4 * 2/3 = 1/2; S(3) = 1/2 (censoring only);
+ * S(4) = 0 (the one subject at risk has the event).
+ * Greenwood: var(-log S(1)) = 1 / (4 * 3) = 1/12; at 2 it adds
+ * 1 / (3 * 2) = 1/6, total 1/4, so std.err = 1/2; at 4, n = d: undefined.
+ * Log interval at 1: exp(log(3/4) -/+ z sqrt(1/12)), z = qnorm(0.975).
+ * Median: S = 1/2 at 2, flat at 3, drops at 4: (2 + 4) / 2 = 3. */
+static void test_km_by_hand(void **state)
+{
+    (void)state;
+    const double t[] = {1, 2, 3, 4};
+    const bool ev[] = {1, 1, 0, 1};
+    csm_km *km = fit(NULL, t, ev, 4, CSM_KM_CI_LOG, 0.95);
+    assert_int_equal(km->n_steps, 4);
+    assert_int_equal(km->n_events, 3);
+    CLOSE(km->steps[0].surv, 0.75);
+    CLOSE(km->steps[1].surv, 0.5);
+    CLOSE(km->steps[2].surv, 0.5);
+    CLOSE(km->steps[3].surv, 0.0);
+    VALUE(km->steps[0].std_err, sqrt(1.0 / 12.0));
+    VALUE(km->steps[1].std_err, 0.5);
+    VALUE(km->steps[3].std_err, NA_);
+    const double z = 1.959963984540054;
+    VALUE(km->steps[0].lower, exp(log(0.75) - z * sqrt(1.0 / 12.0)));
+    VALUE(km->steps[0].upper, 1.0); /* exp(...) = 1.31 is clipped */
+    csm_km_median m;
+    csm_km_median_time(km, &m);
+    VALUE(m.median, 3.0);
+    csm_km_free(km);
+}
+
+/* S(t) at arbitrary times, 90% intervals, data set A:
+ * f <- survfit(Surv(A.time, A.status) ~ 1, conf.type = TYPE,
+ *              conf.int = 0.9)
+ * s <- summary(f, times = c(0, 1, 3.5, 10, 20));
+ * p(s$surv); p(s$lower); p(s$upper);
+ * p(summary(f)$table[c("median", "0.9LCL", "0.9UCL")]) */
+static void test_km_at_times(void **state)
+{
+    (void)state;
+    static const double times[] = {0, 1, 3.5, 10, 20};
+    static const double surv[] = {1, 0.94999999999999996, 0.796875,
+                                  0.46363636363636362, 0.2781818181818182};
+    static const csm_km_ci_type types[3] = {CSM_KM_CI_LOG, CSM_KM_CI_LOGLOG,
+                                            CSM_KM_CI_PLAIN};
+    static const double lower[3][5] = {
+        {1, 0.87312853084021869, 0.66065144798051767, 0.2949139038562108,
+         0.13114853634707704},
+        {1, 0.76662302688254991, 0.59543786615506455, 0.25040373969310048,
+         0.099973128543236062},
+        {1, 0.8698397498539544, 0.64748369805282224, 0.25387935219267532,
+         0.06900456448293607}};
+    static const double upper[3][5] = {
+        {1, 1, 0.96118727593211339, 0.72888621009457844, 0.59005709192321354},
+        {1, 0.99014892874161131, 0.90534496905731809, 0.65266552268729405,
+         0.49120806283166635},
+        {1, 1, 0.94626630194717776, 0.67339337508005193, 0.48735907188070032}};
+    static const double median[3][3] = {{10, 8, NA_}, {10, 6, 14}, {10, 6, 14}};
+    for (size_t k = 0; k < 3; k++) {
+        csm_km *km =
+            fit(NULL, a_time, a_event, ARRAY_LEN(a_time), types[k], 0.9);
+        for (size_t i = 0; i < ARRAY_LEN(times); i++) {
+            csm_km_point pt;
+            csm_km_at(km, times[i], &pt);
+            assert_true(pt.defined);
+            CLOSE(pt.time, times[i]);
+            CLOSE(pt.surv, surv[i]);
+            VALUE(pt.lower, lower[k][i]);
+            VALUE(pt.upper, upper[k][i]);
+        }
+        /* summary(f, times = 21) has no row: past the last time. */
+        csm_km_point past;
+        csm_km_at(km, 21.0, &past);
+        assert_false(past.defined);
+        assert_false(past.lower.defined || past.upper.defined);
+        csm_km_median m;
+        csm_km_median_time(km, &m);
+        VALUE(m.median, median[k][0]);
+        VALUE(m.lower, median[k][1]);
+        VALUE(m.upper, median[k][2]);
+        csm_km_free(km);
+    }
+}
+
+/* S(t) with delayed entry, data set B:
+ * f <- survfit(Surv(B.entry, B.exit, B.event) ~ 1, conf.type = TYPE)
+ * s <- summary(f, times = c(0.5, 1, 6, 7.5, 12));
+ * p(s$surv); p(s$lower); p(s$upper); p(s$std.err / s$surv)
+ * Before the first row (0.5, 1) summary uses survfit0's row: S = 1 with
+ * interval [1, 1] even for log-log. */
+static void test_km_at_delayed_entry(void **state)
+{
+    (void)state;
+    static const double times[] = {0.5, 1, 6, 7.5, 12};
+    static const double surv[] = {1, 1, 0.41015625, 0.41015625, 0.1640625};
+    static const double se[] = {0, 0, 0.36677487580777601, 0.36677487580777601,
+                                0.65918419999557754};
+    static const csm_km_ci_type types[3] = {CSM_KM_CI_LOG, CSM_KM_CI_LOGLOG,
+                                            CSM_KM_CI_PLAIN};
+    static const double lower[3][5] = {
+        {1, 1, 0.19987109577753817, 0.19987109577753817, 0.045072403417963737},
+        {1, 1, 0.13579672771192444, 0.13579672771192444, 0.024870208558218893},
+        {1, 1, 0.1153090529811478, 0.1153090529811478, 0}};
+    static const double upper[3][5] = {
+        {1, 1, 0.84168322968171894, 0.84168322968171894, 0.59718368369773589},
+        {1, 1, 0.67178898580201529, 0.67178898580201529, 0.41295784156653148},
+        {1, 1, 0.7050034470188522, 0.7050034470188522, 0.37602752433244357}};
+    for (size_t k = 0; k < 3; k++) {
+        csm_km *km =
+            fit(b_entry, b_exit, b_event, ARRAY_LEN(b_exit), types[k], 0.95);
+        for (size_t i = 0; i < ARRAY_LEN(times); i++) {
+            csm_km_point pt;
+            csm_km_at(km, times[i], &pt);
+            assert_true(pt.defined);
+            CLOSE(pt.surv, surv[i]);
+            VALUE(pt.std_err, se[i]);
+            VALUE(pt.lower, lower[k][i]);
+            VALUE(pt.upper, upper[k][i]);
+        }
+        csm_km_free(km);
+    }
+}
+
+static void test_km_edges(void **state)
+{
+    (void)state;
+    csm_km *km = NULL;
+    /* n = 0: an empty curve, nothing defined. */
+    csm_surv_data empty = {NULL, NULL, NULL, 0};
+    assert_int_equal(csm_km_fit(&empty, NULL, &km), CSM_OK);
+    assert_int_equal(km->n_steps, 0);
+    assert_true(km->level == 0.95 && km->ci_type == CSM_KM_CI_LOG);
+    csm_km_point pt;
+    csm_km_at(km, 30.0, &pt);
+    assert_false(pt.defined);
+    csm_km_median m;
+    csm_km_median_time(km, &m);
+    assert_false(m.median.defined || m.lower.defined || m.upper.defined);
+    csm_km_free(km);
+    csm_km_free(NULL);
+
+    /* Entry must be before exit, as R's Surv(start, stop) requires. */
+    const double en[] = {0, 5}, ex[] = {3, 5}, bad[] = {3, NAN};
+    const bool ev[] = {1, 0};
+    csm_surv_data d = {en, ex, ev, 2};
+    static csm_km dummy;
+    km = &dummy; /* must be reset to NULL on error */
+    assert_int_equal(csm_km_fit(&d, NULL, &km), CSM_EDATA);
+    assert_null(km);
+    csm_surv_data d2 = {NULL, bad, ev, 2};
+    assert_int_equal(csm_km_fit(&d2, NULL, &km), CSM_EDATA);
+    const double inf_entry[] = {-INFINITY, 0};
+    csm_surv_data d3 = {inf_entry, ex, ev, 2};
+    assert_int_equal(csm_km_fit(&d3, NULL, &km), CSM_EDATA);
+
+    /* Options: a bad level or type is a usage error. */
+    csm_surv_data ok = {NULL, ex, ev, 2};
+    csm_km_options o1 = {.level = 0.3};
+    assert_int_equal(csm_km_fit(&ok, &o1, &km), CSM_EUSAGE);
+    csm_km_options o2 = {.ci_type = (csm_km_ci_type)7};
+    assert_int_equal(csm_km_fit(&ok, &o2, &km), CSM_EUSAGE);
+    assert_null(km);
+}
+
 /* ------------------------------------------------------------ quantiles */
 
 static void test_quantiles_vs_r(void **state)
@@ -275,6 +871,17 @@ int main(void)
         cmocka_unit_test(test_proportions_vs_r),
         cmocka_unit_test(test_proportions_by_hand),
         cmocka_unit_test(test_proportions_edges),
+        cmocka_unit_test(test_km_ties),
+        cmocka_unit_test(test_km_delayed_entry),
+        cmocka_unit_test(test_km_median_not_reached),
+        cmocka_unit_test(test_km_median_midpoint),
+        cmocka_unit_test(test_km_ends_at_half),
+        cmocka_unit_test(test_km_all_censored),
+        cmocka_unit_test(test_km_single_subject),
+        cmocka_unit_test(test_km_by_hand),
+        cmocka_unit_test(test_km_at_times),
+        cmocka_unit_test(test_km_at_delayed_entry),
+        cmocka_unit_test(test_km_edges),
         cmocka_unit_test(test_quantiles_vs_r),
         cmocka_unit_test(test_quantiles_by_hand),
         cmocka_unit_test(test_quantiles_edges),
