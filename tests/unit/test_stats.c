@@ -797,6 +797,167 @@ static void test_km_edges(void **state)
     assert_null(km);
 }
 
+/* ------------------------------------------------------------ log-rank */
+
+/* Right-censored data in three groups, with ties:
+ *   LR.time   <- c(3,5,5,7,8,8,8,10,12,12,15,4,5,6,8,9,9,11,14)
+ *   LR.status <- c(1,1,0,1,1,1,0,1,0,1,0,1,1,1,1,0,1,1,0)
+ *   LR.g      <- c(0,0,0,0,0,0,0,0,0,0,0,1,1,1,1,1,2,2,2)
+ *   LR.entry  <- c(0,1,0,2,0,3,1,0,4,0,2,0,0,1,3,0,2,0,5) */
+static const double lr_time[] = {3,  5, 5, 7, 8, 8, 8, 10, 12, 12,
+                                 15, 4, 5, 6, 8, 9, 9, 11, 14};
+static const bool lr_status[] = {1, 1, 0, 1, 1, 1, 0, 1, 0, 1,
+                                 0, 1, 1, 1, 1, 0, 1, 1, 0};
+static const size_t lr_g[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                              0, 1, 1, 1, 1, 1, 2, 2, 2};
+static const double lr_entry[] = {0, 1, 0, 2, 0, 3, 1, 0, 4, 0,
+                                  2, 0, 0, 1, 3, 0, 2, 0, 5};
+
+static csm_logrank *logrank(const double *entry, const double *exit,
+                            const bool *event, const size_t *g, size_t n,
+                            size_t k)
+{
+    csm_surv_data d = {entry, exit, event, n};
+    csm_logrank *lr = NULL;
+    assert_int_equal(csm_stats_logrank(&d, g, k, &lr), CSM_OK);
+    assert_non_null(lr);
+    return lr;
+}
+
+static void test_logrank_survdiff(void **state)
+{
+    (void)state;
+    const size_t n = ARRAY_LEN(lr_time);
+    /* s <- survdiff(Surv(LR.time, LR.status) ~ LR.g)
+     * p(c(s$chisq, s$pvalue)); p(s$obs); p(s$exp) */
+    csm_logrank *lr = logrank(NULL, lr_time, lr_status, lr_g, n, 3);
+    assert_true(lr->defined);
+    assert_int_equal(lr->df, 2);
+    CLOSE(lr->chisq, 2.9169940476274663);
+    CLOSE(lr->p_value, 0.23258558275533162);
+    CLOSE(lr->observed[0], 7);
+    CLOSE(lr->observed[1], 4);
+    CLOSE(lr->observed[2], 2);
+    CLOSE(lr->expected[0], 7.7644533656917556);
+    CLOSE(lr->expected[1], 2.0046557759406056);
+    CLOSE(lr->expected[2], 3.2308908583676388);
+    assert_true(lr->n[0] == 11 && lr->n[1] == 5 && lr->n[2] == 3);
+    csm_logrank_free(lr);
+
+    /* Two groups, and the same two groups as groups 0 and 2 of three with
+     * group 1 empty (survdiff never sees an empty group: df stays 1).
+     * s <- survdiff(Surv(LR.time, LR.status) ~ (LR.g > 0))
+     * p(c(s$chisq, s$pvalue)); p(s$exp) */
+    size_t g2[ARRAY_LEN(lr_g)], g3[ARRAY_LEN(lr_g)];
+    for (size_t i = 0; i < n; i++) {
+        g2[i] = lr_g[i] > 0 ? 1 : 0;
+        g3[i] = lr_g[i] > 0 ? 2 : 0;
+    }
+    lr = logrank(NULL, lr_time, lr_status, g2, n, 2);
+    assert_true(lr->defined);
+    assert_int_equal(lr->df, 1);
+    CLOSE(lr->chisq, 0.19994622276599594);
+    CLOSE(lr->p_value, 0.6547642569512292);
+    CLOSE(lr->expected[1], 5.2355466343082444);
+    csm_logrank_free(lr);
+    lr = logrank(NULL, lr_time, lr_status, g3, n, 3);
+    assert_true(lr->defined);
+    assert_int_equal(lr->df, 1);
+    CLOSE(lr->chisq, 0.19994622276599594);
+    assert_true(lr->n[1] == 0 && lr->expected[1] == 0.0);
+    csm_logrank_free(lr);
+}
+
+static void test_logrank_delayed_entry(void **state)
+{
+    (void)state;
+    /* With tied event times the hypergeometric variance is the exact
+     * partial likelihood's score test (ties = "breslow" gives
+     * 2.4730232292113947 here, a different test).
+     * f <- coxph(Surv(LR.entry, LR.time, LR.status) ~ factor(LR.g),
+     *            ties = "exact"); p(c(f$score, 1 - pchisq(f$score, 2))) */
+    csm_logrank *lr =
+        logrank(lr_entry, lr_time, lr_status, lr_g, ARRAY_LEN(lr_time), 3);
+    assert_true(lr->defined);
+    assert_int_equal(lr->df, 2);
+    CLOSE(lr->chisq, 2.6378659832344904);
+    CLOSE(lr->p_value, 0.26742048969416876);
+    csm_logrank_free(lr);
+
+    /* No two events at the same time: breslow and exact agree.
+     * T3.time   <- c(2,4.5,5,7,8,9.5,10,12,13,3,6,6.5,8.5,11,14,15)
+     * T3.status <- c(1,1,0,1,1,0,1,1,0,1,1,0,1,1,1,0)
+     * T3.entry  <- c(0,1,2,0,3,0,4,1,0,0,2,0,1,5,0,3)
+     * T3.g      <- c(0,0,0,0,0,0,0,0,0,1,1,1,1,1,1,1)
+     * f <- coxph(Surv(T3.entry, T3.time, T3.status) ~ factor(T3.g),
+     *            ties = "breslow"); p(c(f$score, 1 - pchisq(f$score, 1)))
+     * (ties = "exact" gives 0.19062195808769958, 0.66239947061721738) */
+    const double t3[] = {2,  4.5, 5, 7,   8,   9.5, 10, 12,
+                         13, 3,   6, 6.5, 8.5, 11,  14, 15};
+    const bool s3[] = {1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 1, 1, 0};
+    const double e3[] = {0, 1, 2, 0, 3, 0, 4, 1, 0, 0, 2, 0, 1, 5, 0, 3};
+    const size_t g3[] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1};
+    lr = logrank(e3, t3, s3, g3, ARRAY_LEN(t3), 2);
+    assert_true(lr->defined);
+    assert_int_equal(lr->df, 1);
+    CLOSE(lr->chisq, 0.19062195808769944);
+    CLOSE(lr->p_value, 0.6623994706172176);
+    csm_logrank_free(lr);
+}
+
+/* hand: group 0 has one event at 1, group 1 one event at 2.  At 1: n = 2,
+ * d = 1, E = (1/2, 1/2), Var(d_1) = d (n - d) / (n (n - 1)) * n_1 (1 -
+ * n_1 / n) = 1/2 * 1/2 = 1/4.  At 2 only group 1 is at risk: E_1 += 1, no
+ * variance.  O_1 - E_1 = 1 - 3/2 = -1/2, chisq = (1/4) / (1/4) = 1, and
+ * P(chi2_1 > 1) = 2 (1 - Phi(1)) = 0.31731050786291415. */
+static void test_logrank_by_hand(void **state)
+{
+    (void)state;
+    const double t[] = {1, 2};
+    const bool ev[] = {1, 1};
+    const size_t g[] = {0, 1};
+    csm_logrank *lr = logrank(NULL, t, ev, g, 2, 2);
+    assert_true(lr->defined);
+    CLOSE(lr->expected[0], 0.5);
+    CLOSE(lr->expected[1], 1.5);
+    CLOSE(lr->chisq, 1.0);
+    CLOSE(lr->p_value, 0.31731050786291415);
+    csm_logrank_free(lr);
+}
+
+static void test_logrank_undefined(void **state)
+{
+    (void)state;
+    const double t[] = {1, 2, 3, 4};
+    const bool none[] = {0, 0, 0, 0}, all[] = {1, 1, 1, 1};
+    const size_t one_group[] = {0, 0, 0, 0}, two[] = {0, 1, 0, 1};
+    /* No events: no group expects any. */
+    csm_logrank *lr = logrank(NULL, t, none, two, 4, 2);
+    assert_false(lr->defined);
+    assert_true(lr->chisq == 0.0 && lr->p_value == 0.0);
+    csm_logrank_free(lr);
+    /* One group only: nothing to compare (survdiff: chisq 0, df 0). */
+    lr = logrank(NULL, t, all, one_group, 4, 2);
+    assert_false(lr->defined);
+    assert_int_equal(lr->df, 0);
+    csm_logrank_free(lr);
+    /* Both groups die together at the only time with n = d: zero
+     * variance, singular matrix. */
+    const double t2[] = {5, 5};
+    const bool ev2[] = {1, 1};
+    const size_t g2[] = {0, 1};
+    lr = logrank(NULL, t2, ev2, g2, 2, 2);
+    assert_false(lr->defined);
+    assert_int_equal(lr->df, 1);
+    csm_logrank_free(lr);
+    csm_logrank_free(NULL);
+    /* A group index out of range is the caller's mistake. */
+    const size_t bad[] = {0, 2, 0, 1};
+    csm_surv_data d = {NULL, t, all, 4};
+    assert_int_equal(csm_stats_logrank(&d, bad, 2, &lr), CSM_EUSAGE);
+    assert_null(lr);
+}
+
 /* ------------------------------------------------------------ quantiles */
 
 static void test_quantiles_vs_r(void **state)
@@ -882,6 +1043,10 @@ int main(void)
         cmocka_unit_test(test_km_at_times),
         cmocka_unit_test(test_km_at_delayed_entry),
         cmocka_unit_test(test_km_edges),
+        cmocka_unit_test(test_logrank_survdiff),
+        cmocka_unit_test(test_logrank_delayed_entry),
+        cmocka_unit_test(test_logrank_by_hand),
+        cmocka_unit_test(test_logrank_undefined),
         cmocka_unit_test(test_quantiles_vs_r),
         cmocka_unit_test(test_quantiles_by_hand),
         cmocka_unit_test(test_quantiles_edges),
