@@ -958,6 +958,142 @@ static void test_logrank_undefined(void **state)
     assert_null(lr);
 }
 
+/* ------------------------------------------------------------ trend */
+
+typedef struct trend_case {
+    const double *x, *y;
+    size_t n;
+    double coef[4];  /* intercept, slope, slope se, slope p */
+    double ci[4][2]; /* at levels 0.95, 0.9, 0.5, 0.999 */
+} trend_case;
+
+/* R: f <- lm(y ~ x); cf <- summary(f)$coefficients;
+ * p(c(cf[1,1], cf[2,1], cf[2,2], cf[2,4]));
+ * for (l in c(0.95, 0.9, 0.5, 0.999)) p(confint(f, level = l)[2, ]) */
+static const trend_case trend_cases[] = {
+    /* x <- 1:12; y <- c(1.02,1.01,1.03,1.00,0.99,1.01,0.98,0.97,0.99,
+     *                   0.96,0.97,0.95) */
+    {(const double[]){1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12},
+     (const double[]){1.02, 1.01, 1.03, 1.00, 0.99, 1.01, 0.98, 0.97, 0.99,
+                      0.96, 0.97, 0.95},
+     12,
+     {1.0300000000000002, -0.0061538461538461799, 0.00098400330625666305,
+      9.4573228090725456e-05},
+     {{-0.0083463421509995996, -0.0039613501566927601},
+      {-0.0079373138911545335, -0.0043703784165378271},
+      {-0.0068424635359359033, -0.0054652287717564564},
+      {-0.010667364876257955, -0.0016403274314343323}}},
+    /* x <- 1:8; y <- c(5.1, 4.9, 5.3, 5.0, 4.8, 5.2, 5.1, 4.9) */
+    {(const double[]){1, 2, 3, 4, 5, 6, 7, 8},
+     (const double[]){5.1, 4.9, 5.3, 5.0, 4.8, 5.2, 5.1, 4.9},
+     8,
+     {5.0857142857142827, -0.010714285714285404, 0.027740905232692927,
+      0.71265312437506778},
+     {{-0.078593835489651195, 0.057165264061080391},
+      {-0.064619865726098083, 0.043191294297527258},
+      {-0.030619999642095726, 0.0091914282135249197},
+      {-0.17601724062993399, 0.15458866920136669}}},
+    /* x <- c(0, 1.5, 2, 4, 7); y <- c(10, 12.5, 13, 17.2, 22.9) */
+    {(const double[]){0, 1.5, 2, 4, 7},
+     (const double[]){10, 12.5, 13, 17.2, 22.9},
+     5,
+     {9.6964041095890412, 1.8702054794520544, 0.058136860956401852,
+      6.6015931065758628e-05},
+     {{1.6851880411005606, 2.0552229178035479},
+      {1.7333883166631003, 2.0070226422410085},
+      {1.8257370405089925, 1.9146739183951162},
+      {1.1188459304474463, 2.6215650284566903}}},
+    /* x <- c(1, 2, 3); y <- c(2, 2.5, 4.5): one residual df */
+    {(const double[]){1, 2, 3},
+     (const double[]){2, 2.5, 4.5},
+     3,
+     {0.49999999999999833, 1.2500000000000004, 0.43301270189221924,
+      0.21229561500965649},
+     {{-4.251948043606717, 6.751948043606717},
+      {-1.4839346024455322, 3.98393460244553},
+      {0.81698729810778126, 1.6830127018922196},
+      {-274.4142209859379, 276.91422098596848}}},
+};
+
+static void test_trend_vs_r(void **state)
+{
+    (void)state;
+    static const double levels[4] = {0.95, 0.9, 0.5, 0.999};
+    for (size_t i = 0; i < ARRAY_LEN(trend_cases); i++) {
+        const trend_case *c = &trend_cases[i];
+        for (size_t l = 0; l < 4; l++) {
+            csm_trend t;
+            assert_int_equal(
+                csm_stats_trend(c->x, c->y, c->n, levels[l], true, &t), CSM_OK);
+            assert_true(t.defined);
+            assert_int_equal(t.n, c->n);
+            /* An intercept of ~0.5 computed two ways agrees to ~1e-15
+             * absolute; the relative tolerance is ample. */
+            CLOSE(t.intercept, c->coef[0]);
+            CLOSE(t.slope, c->coef[1]);
+            CLOSE(t.slope_se, c->coef[2]);
+            VALUE(t.p_value, c->coef[3]);
+            CLOSE(t.slope_lo, c->ci[l][0]);
+            CLOSE(t.slope_hi, c->ci[l][1]);
+        }
+    }
+}
+
+static void test_trend_verdicts(void **state)
+{
+    (void)state;
+    const trend_case *down = &trend_cases[0], *flat = &trend_cases[1],
+                     *up = &trend_cases[2], *wide = &trend_cases[3];
+    csm_trend t;
+    /* The first series falls and its 95% interval excludes 0. */
+    csm_stats_trend(down->x, down->y, down->n, 0.95, true, &t);
+    assert_int_equal(t.verdict, CSM_TREND_DECLINING);
+    csm_stats_trend(down->x, down->y, down->n, 0.95, false, &t);
+    assert_int_equal(t.verdict, CSM_TREND_IMPROVING);
+    csm_stats_trend(flat->x, flat->y, flat->n, 0.95, true, &t);
+    assert_int_equal(t.verdict, CSM_TREND_FLAT);
+    csm_stats_trend(up->x, up->y, up->n, 0.95, true, &t);
+    assert_int_equal(t.verdict, CSM_TREND_IMPROVING);
+    csm_stats_trend(up->x, up->y, up->n, 0.95, false, &t);
+    assert_int_equal(t.verdict, CSM_TREND_DECLINING);
+    /* Three points: flat at 95% ([-4.25, 6.75]), rising at 50%
+     * ([0.82, 1.68]). */
+    csm_stats_trend(wide->x, wide->y, wide->n, 0.95, true, &t);
+    assert_int_equal(t.verdict, CSM_TREND_FLAT);
+    csm_stats_trend(wide->x, wide->y, wide->n, 0.5, true, &t);
+    assert_int_equal(t.verdict, CSM_TREND_IMPROVING);
+}
+
+static void test_trend_edges(void **state)
+{
+    (void)state;
+    csm_trend t;
+    const double x[] = {0, 1, 2, 3}, y[] = {2, 5, 8, 11};
+    /* hand: y = 2 + 3x exactly: slope 3, intercept 2, no residual, so
+     * se = 0, the interval is [3, 3] and t = 3 / 0 has no p-value. */
+    assert_int_equal(csm_stats_trend(x, y, 4, 0.95, true, &t), CSM_OK);
+    assert_true(t.defined);
+    CLOSE(t.slope, 3.0);
+    CLOSE(t.intercept, 2.0);
+    CLOSE(t.slope_se, 0.0);
+    CLOSE(t.slope_lo, 3.0);
+    assert_false(t.p_value.defined);
+    assert_int_equal(t.verdict, CSM_TREND_IMPROVING);
+    /* Fewer than three points, or no spread in x: undefined. */
+    assert_int_equal(csm_stats_trend(x, y, 2, 0.95, true, &t), CSM_OK);
+    assert_false(t.defined);
+    assert_int_equal(t.n, 2);
+    const double same[] = {4, 4, 4, 4};
+    assert_int_equal(csm_stats_trend(same, y, 4, 0.95, true, &t), CSM_OK);
+    assert_false(t.defined);
+    assert_int_equal(csm_stats_trend(x, y, 0, 0.95, true, &t), CSM_OK);
+    assert_false(t.defined);
+    /* Bad inputs. */
+    const double nan_y[] = {1, NAN, 3, 4};
+    assert_int_equal(csm_stats_trend(x, nan_y, 4, 0.95, true, &t), CSM_EDATA);
+    assert_int_equal(csm_stats_trend(x, y, 4, 0.2, true, &t), CSM_EUSAGE);
+}
+
 /* ------------------------------------------------------------ quantiles */
 
 static void test_quantiles_vs_r(void **state)
@@ -1047,6 +1183,9 @@ int main(void)
         cmocka_unit_test(test_logrank_delayed_entry),
         cmocka_unit_test(test_logrank_by_hand),
         cmocka_unit_test(test_logrank_undefined),
+        cmocka_unit_test(test_trend_vs_r),
+        cmocka_unit_test(test_trend_verdicts),
+        cmocka_unit_test(test_trend_edges),
         cmocka_unit_test(test_quantiles_vs_r),
         cmocka_unit_test(test_quantiles_by_hand),
         cmocka_unit_test(test_quantiles_edges),
