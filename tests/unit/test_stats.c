@@ -1094,6 +1094,77 @@ static void test_trend_edges(void **state)
     assert_int_equal(csm_stats_trend(x, y, 4, 0.2, true, &t), CSM_EUSAGE);
 }
 
+/* ------------------------------------------------------------ AUC */
+
+static void test_auc_vs_r(void **state)
+{
+    (void)state;
+    /* sc <- c(0.9,0.8,0.8,0.7,0.6,0.6,0.6,0.5,0.3,0.2)
+     * pos <- c(1,1,0,1,0,1,0,0,1,0)
+     * p(wilcox.test(sc[pos==1], sc[pos==0])$statistic / (5 * 5))
+     * and with the classes swapped: 0.29999999999999999 */
+    const double sc[] = {0.9, 0.8, 0.8, 0.7, 0.6, 0.6, 0.6, 0.5, 0.3, 0.2};
+    bool pos[] = {1, 1, 0, 1, 0, 1, 0, 0, 1, 0};
+    csm_auc a;
+    assert_int_equal(csm_stats_auc(sc, pos, 10, &a), CSM_OK);
+    assert_true(a.defined && a.n_pos == 5 && a.n_neg == 5);
+    CLOSE(a.auc, 0.69999999999999996);
+    for (size_t i = 0; i < 10; i++)
+        pos[i] = !pos[i];
+    assert_int_equal(csm_stats_auc(sc, pos, 10, &a), CSM_OK);
+    CLOSE(a.auc, 0.29999999999999999);
+
+    /* A health score against "stayed" (1) / "churned" (0):
+     * sc2 <- c(72,45,88,60,60,31,95,77,52,60,40,83,66,29,90)
+     * stay <- c(1,0,1,1,0,0,1,1,0,1,0,1,0,0,1)
+     * p(wilcox.test(sc2[stay==1], sc2[stay==0])$statistic / (8 * 7)) */
+    const double sc2[] = {72, 45, 88, 60, 60, 31, 95, 77,
+                          52, 60, 40, 83, 66, 29, 90};
+    const bool stay[] = {1, 0, 1, 1, 0, 0, 1, 1, 0, 1, 0, 1, 0, 0, 1};
+    assert_int_equal(csm_stats_auc(sc2, stay, 15, &a), CSM_OK);
+    CLOSE(a.auc, 0.9464285714285714);
+}
+
+static void test_auc_by_hand(void **state)
+{
+    (void)state;
+    csm_auc a;
+    /* hand: every positive above every negative: 1; below: 0; every
+     * score equal: each pair is a tie worth 1/2, so 0.5; one positive
+     * tied with one of two negatives and above the other: (1 + 1/2) / 2. */
+    const double s[] = {1, 2, 3, 4};
+    const bool hi[] = {0, 0, 1, 1}, lo[] = {1, 1, 0, 0};
+    assert_int_equal(csm_stats_auc(s, hi, 4, &a), CSM_OK);
+    CLOSE(a.auc, 1.0);
+    assert_int_equal(csm_stats_auc(s, lo, 4, &a), CSM_OK);
+    CLOSE(a.auc, 0.0);
+    const double same[] = {7, 7, 7, 7};
+    assert_int_equal(csm_stats_auc(same, hi, 4, &a), CSM_OK);
+    CLOSE(a.auc, 0.5);
+    const double s3[] = {1, 5, 5};
+    const bool p3[] = {0, 0, 1};
+    assert_int_equal(csm_stats_auc(s3, p3, 3, &a), CSM_OK);
+    CLOSE(a.auc, 0.75);
+}
+
+static void test_auc_edges(void **state)
+{
+    (void)state;
+    csm_auc a;
+    const double s[] = {1, 2, 3};
+    const bool all[] = {1, 1, 1}, none[] = {0, 0, 0};
+    assert_int_equal(csm_stats_auc(s, all, 3, &a), CSM_OK);
+    assert_false(a.defined);
+    assert_true(a.n_pos == 3 && a.n_neg == 0 && a.auc == 0.0);
+    assert_int_equal(csm_stats_auc(s, none, 3, &a), CSM_OK);
+    assert_false(a.defined);
+    assert_int_equal(csm_stats_auc(s, none, 0, &a), CSM_OK);
+    assert_false(a.defined);
+    const double bad[] = {1, INFINITY, 3};
+    const bool mix[] = {1, 0, 1};
+    assert_int_equal(csm_stats_auc(bad, mix, 3, &a), CSM_EDATA);
+}
+
 /* ------------------------------------------------------------ quantiles */
 
 static void test_quantiles_vs_r(void **state)
@@ -1186,6 +1257,9 @@ int main(void)
         cmocka_unit_test(test_trend_vs_r),
         cmocka_unit_test(test_trend_verdicts),
         cmocka_unit_test(test_trend_edges),
+        cmocka_unit_test(test_auc_vs_r),
+        cmocka_unit_test(test_auc_by_hand),
+        cmocka_unit_test(test_auc_edges),
         cmocka_unit_test(test_quantiles_vs_r),
         cmocka_unit_test(test_quantiles_by_hand),
         cmocka_unit_test(test_quantiles_edges),
