@@ -1,6 +1,5 @@
 /* csmetrics entry point: library policies are set here, once, and the
  * command line takes over. */
-#include <gsl/gsl_errno.h>
 #include <locale.h>
 #include <signal.h>
 #include <string.h>
@@ -8,6 +7,7 @@
 
 #include "csmetrics/atomic_file.h"
 #include "csmetrics/cli.h"
+#include "csmetrics/stats.h"
 
 /* A killed run must not leave temporary report files behind. */
 static void on_signal(int sig)
@@ -22,7 +22,7 @@ int main(int argc, char **argv)
     /* Text in the user's locale, numbers always with '.' (LC_NUMERIC stays
      * "C"): output must not depend on the machine. */
     setlocale(LC_CTYPE, "");
-    gsl_set_error_handler_off();
+    csm_stats_init(); /* GSL error handler off: every status is checked */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
