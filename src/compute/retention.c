@@ -1,5 +1,7 @@
 #include "csmetrics/retention.h"
 
+#include "csmetrics/sort.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,7 +132,7 @@ static void run_groups(const csm_dataset *ds, int report,
     for (size_t i = 0; i < n; i++)
         for (int w = 0; w < CSM_RETENTION_WINDOWS; w++)
             finish(&g[i].window[w]);
-    qsort(g, n, sizeof *g, cmp_group);
+    csm_qsort(g, n, sizeof *g, cmp_group);
     csm_strtab_free(&values);
     res->groups[kind] = g;
     res->n_groups[kind] = n;

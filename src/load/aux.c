@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "csmetrics/sort.h"
 #include "csmetrics/csv_reader.h"
 #include "csmetrics/schema.h"
 #include "csmetrics/strbuf.h"
@@ -270,7 +271,7 @@ csm_error csm_load_costs(csm_dataset *ds, const char *path, const char *name,
 {
     csm_error rc =
         aux_read(ds, path, name, cost_spec, CO_COUNT, cost_row, diag);
-    qsort(ds->costs, ds->n_costs, sizeof *ds->costs, cmp_cost);
+    csm_qsort(ds->costs, ds->n_costs, sizeof *ds->costs, cmp_cost);
     ds->has_costs = true;
     return rc;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csmetrics/sort.h"
 #include "csmetrics/xalloc.h"
 
 void csm_builder_init(csm_builder *b, csm_dataset *ds, const csm_config *cfg)
@@ -183,7 +184,7 @@ static void sort_customers(csm_builder *b)
     for (size_t i = 0; i < n; i++)
         perm[i] = (uint32_t)i;
     sort_ids = &ds->ids;
-    qsort(perm, n, sizeof *perm, cmp_customer);
+    csm_qsort(perm, n, sizeof *perm, cmp_customer);
     sort_ids = NULL;
     reorder_strtab(&ds->ids, perm, (uint32_t)n);
     PERMUTE(char *, ds->names);
@@ -214,7 +215,7 @@ static void sort_strings(csm_builder *b)
     for (uint32_t i = 0; i < n; i++)
         perm[i] = i;
     sort_ids = &ds->strings;
-    qsort(perm + 1, n - 1, sizeof *perm, cmp_string);
+    csm_qsort(perm + 1, n - 1, sizeof *perm, cmp_string);
     sort_ids = NULL;
     uint32_t *inverse = csm_xmalloc((n ? n : 1) * sizeof *inverse);
     for (uint32_t i = 0; i < n; i++)
@@ -240,7 +241,7 @@ static void sort_strings(csm_builder *b)
     csm_fx_sort(ds);
     for (size_t i = 0; i < ds->n_currencies; i++)
         ds->currencies[i] = inverse[ds->currencies[i]];
-    qsort(ds->currencies, ds->n_currencies, sizeof *ds->currencies,
+    csm_qsort(ds->currencies, ds->n_currencies, sizeof *ds->currencies,
           cmp_index);
     free(perm);
     free(inverse);
@@ -276,13 +277,21 @@ csm_error csm_builder_finish(csm_builder *b, csm_diags *diag)
                       "snapshots/YYYY-MM.csv)");
         return CSM_EDATA;
     }
-    qsort(b->blocks, b->n_blocks, sizeof *b->blocks, cmp_block);
+    csm_qsort(b->blocks, b->n_blocks, sizeof *b->blocks, cmp_block);
     bool gaps = false;
+    /* Name the folder of the snapshot files in the message. */
+    char *folder = NULL;
+    if (ds->n_files) {
+        const char *p = ds->files[0].path;
+        const char *slash = strrchr(p, '/');
+        folder = slash ? csm_xstrndup(p, (size_t)(slash - p))
+                       : csm_xstrdup(p);
+    }
     for (size_t i = 1; i < b->n_blocks; i++) {
         csm_month prev = b->blocks[i - 1].month, cur = b->blocks[i].month;
         for (csm_month m = prev + 1; m < cur; m++) {
             char a[CSM_DATE_BUFSZ], p[CSM_DATE_BUFSZ], n[CSM_DATE_BUFSZ];
-            csm_loc loc = {.file = NULL, .offset = -1};
+            csm_loc loc = {.file = folder, .offset = -1};
             csm_diags_add(diag, CSM_SEV_ERROR, "month-missing", &loc,
                           "snapshot for %s is missing between %s and %s "
                           "(expected contiguous months)",
@@ -291,6 +300,7 @@ csm_error csm_builder_finish(csm_builder *b, csm_diags *diag)
             gaps = true;
         }
     }
+    free(folder);
     if (gaps)
         return CSM_EDATA;
     size_t nb = b->n_blocks;
@@ -363,14 +373,14 @@ const csm_rate *csm_fx_find(const csm_dataset *ds, const char *code,
         return NULL;
     csm_fx_rate key = {.month = m, .currency = cur};
     const csm_fx_rate *hit =
-        bsearch(&key, ds->fx, ds->n_fx, sizeof *ds->fx, cmp_fx);
+        csm_bsearch(&key, ds->fx, ds->n_fx, sizeof *ds->fx, cmp_fx);
     return hit ? &hit->rate : NULL;
 }
 
 /* Used by the fx loader once all rates are read. */
 void csm_fx_sort(csm_dataset *ds)
 {
-    qsort(ds->fx, ds->n_fx, sizeof *ds->fx, cmp_fx);
+    csm_qsort(ds->fx, ds->n_fx, sizeof *ds->fx, cmp_fx);
 }
 
 size_t csm_dataset_add_file(csm_dataset *ds, const char *path,

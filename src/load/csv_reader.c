@@ -79,6 +79,8 @@ typedef struct reader {
     size_t rec_bytes;
     long number;
     csm_error status;     /* first error, stops everything */
+    char **header;        /* names from the first record, for messages */
+    size_t n_header;
 } reader;
 
 #if defined(__GNUC__) || defined(__clang__)
@@ -92,6 +94,8 @@ static void fail(reader *r, csm_error err, long line, int field,
     r->status = err;
     csm_loc loc = {.file = r->name, .line = line, .field = field,
                    .offset = -1};
+    if (field > 0 && (size_t)field <= r->n_header)
+        loc.column = r->header[field - 1];
     csm_strbuf b = {0};
     va_list ap;
     va_start(ap, fmt);
@@ -173,6 +177,13 @@ static void on_row(int term, void *data)
         .offset = r->rec_offset,
         .number = ++r->number,
     };
+    if (r->number == 1 && !r->header) {
+        size_t n = r->n_fields < 4096 ? r->n_fields : 4096;
+        r->header = csm_xcalloc(n ? n : 1, sizeof *r->header);
+        for (size_t i = 0; i < n; i++)
+            r->header[i] = csm_xstrndup(r->ptrs[i], r->lens[i]);
+        r->n_header = n;
+    }
     csm_error rc = r->fn(r->ctx, &rec);
     if (rc != CSM_OK && r->status == CSM_OK)
         r->status = rc;
@@ -219,6 +230,9 @@ static void feeder_free(feeder *f)
     free(f->r.starts);
     free(f->r.lens);
     free(f->r.ptrs);
+    for (size_t i = 0; i < f->r.n_header; i++)
+        free(f->r.header[i]);
+    free(f->r.header);
 }
 
 static bool blank_line(const char *s, size_t n)

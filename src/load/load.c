@@ -83,7 +83,12 @@ csm_error csm_load_run(const csm_load_options *opt, const csm_config *cfg,
     *out = NULL;
     if (opt->periods_file)
         return load_periods_file(opt, cfg, out, diag);
-    const char *dir = opt->data_dir;
+    /* "data/" and "data" name the same folder; keep messages tidy. */
+    char *dir_buf = csm_xstrdup(opt->data_dir);
+    size_t dl = strlen(dir_buf);
+    while (dl > 1 && dir_buf[dl - 1] == '/')
+        dir_buf[--dl] = '\0';
+    const char *dir = dir_buf;
     csm_loc dloc = {.file = dir, .offset = -1};
     bool is_dir = false;
     if (!exists(dir, &is_dir) || !is_dir) {
@@ -91,6 +96,7 @@ csm_error csm_load_run(const csm_load_options *opt, const csm_config *cfg,
                       "%s (expected a data folder holding snapshots/ or "
                       "subscriptions.csv)",
                       is_dir ? "cannot be read" : "is not a folder");
+        free(dir_buf);
         return CSM_EIO;
     }
     csm_dataset *ds = csm_dataset_new(cfg->currency,
@@ -146,6 +152,7 @@ csm_error csm_load_run(const csm_load_options *opt, const csm_config *cfg,
         rc = csm_validate_run(ds, cfg, diag);
     if (rc == CSM_OK && csm_diags_errors(diag))
         rc = CSM_EDATA;
+    free(dir_buf);
     if (rc != CSM_OK) {
         csm_dataset_free(ds);
         return rc;

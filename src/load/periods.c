@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csmetrics/sort.h"
 #include "csmetrics/csv_reader.h"
 #include "csmetrics/schema.h"
 #include "csmetrics/strbuf.h"
@@ -207,7 +208,7 @@ static csm_month last_active(csm_day end)
 
 static void check_overlaps(pctx *x)
 {
-    qsort(x->p, x->n, sizeof *x->p, cmp_period);
+    csm_qsort(x->p, x->n, sizeof *x->p, cmp_period);
     for (size_t i = 1; i < x->n; i++) {
         const period *a = &x->p[i - 1], *b = &x->p[i];
         if (a->customer != b->customer || a->sub != b->sub)

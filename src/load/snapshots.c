@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "csmetrics/sort.h"
 #include "csmetrics/csv_reader.h"
 #include "csmetrics/schema.h"
 #include "csmetrics/strbuf.h"
@@ -100,7 +101,7 @@ static void fx_index_build(fx_index *fx, const csm_dataset *ds)
         fx->e[i].month = ds->fx[i].month;
         fx->e[i].rate = ds->fx[i].rate;
     }
-    qsort(fx->e, fx->n, sizeof *fx->e, cmp_fx_entry);
+    csm_qsort(fx->e, fx->n, sizeof *fx->e, cmp_fx_entry);
 }
 
 static const csm_rate *fx_lookup(const fx_index *fx, const char *code,
@@ -110,7 +111,7 @@ static const csm_rate *fx_lookup(const fx_index *fx, const char *code,
     snprintf(key.code, sizeof key.code, "%s", code);
     key.month = m;
     const fx_entry *hit =
-        bsearch(&key, fx->e, fx->n, sizeof *fx->e, cmp_fx_entry);
+        csm_bsearch(&key, fx->e, fx->n, sizeof *fx->e, cmp_fx_entry);
     return hit ? &hit->rate : NULL;
 }
 
@@ -874,7 +875,7 @@ csm_error csm_load_snapshots(csm_builder *b, const char *dir,
         names[n++] = csm_xstrdup(e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_name);
+    csm_qsort(names, n, sizeof *names, cmp_name);
     fx_index fx;
     fx_index_build(&fx, b->ds);
     job *jobs = csm_xcalloc(n ? n : 1, sizeof *jobs);

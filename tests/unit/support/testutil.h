@@ -2,12 +2,20 @@
 #ifndef CSM_TESTUTIL_H
 #define CSM_TESTUTIL_H
 
+#include <math.h>
 #include <stddef.h>
 
 #include "csmetrics/config.h"
 #include "csmetrics/dataset.h"
 #include "csmetrics/diag.h"
 #include "csmetrics/error.h"
+
+/* cmocka 1.1 has no assert_double_equal; include this header after
+ * <cmocka.h>. */
+#ifndef assert_double_equal
+#define assert_double_equal(a, b, eps)                                        \
+    assert_true(fabs((double)(a) - (double)(b)) <= (eps))
+#endif
 
 /* Path of a file in the source tree ($CSM_ROOT, else "."); static buffer
  * per call site is not needed: returns a new string to free. */
