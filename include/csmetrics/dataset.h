@@ -112,6 +112,9 @@ typedef struct csm_dataset {
      * rate (period_end) for m < n_months-1; elsewhere equal to mrr. */
     int64_t **mrr_alt;
     uint8_t **present;        /* [n_months][n_customers] 1 = had rows */
+    /* Non-NULL only when the past-due policy made someone inactive:
+     * mrr_excluded[m][c] is the MRR it removed (billed, but not counted). */
+    int64_t **mrr_excluded;
     int32_t **attr[CSM_ATTR_COUNT]; /* [n_months][n_customers] or NULL when
                                        no file had the column */
 

@@ -32,7 +32,9 @@ typedef enum csm_cell_kind {
     CSM_CELL_RATE,   /* a fraction: 0.973 shown as 97.3% */
     CSM_CELL_NUMBER, /* a plain double (days, months, a ratio like 3.2x) */
     CSM_CELL_DATE,   /* csm_day */
-    CSM_CELL_MONTH   /* csm_month, shown as 2025-03 */
+    CSM_CELL_MONTH,  /* csm_month, shown as 2025-03 */
+    CSM_CELL_POINTS  /* a change of a rate in percentage points: 0.012
+                        shown as "+1.2 pts" (never as a relative %) */
 } csm_cell_kind;
 
 /* How a cell wants to look; renderers map these to the style's colours. */
@@ -82,6 +84,7 @@ csm_cell csm_cell_number(double v, int decimals);
 csm_cell csm_cell_number_ratio(csm_ratio r, int decimals); /* NA if undef */
 csm_cell csm_cell_date(csm_day d);   /* EMPTY for CSM_NO_DATE */
 csm_cell csm_cell_month(csm_month m);
+csm_cell csm_cell_points(csm_ratio delta); /* NA when undefined */
 csm_cell csm_cell_na(void);
 csm_cell csm_cell_empty(void);
 /* Returns c with tone t / with a formula (copied). */

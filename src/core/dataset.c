@@ -70,6 +70,7 @@ void csm_dataset_free(csm_dataset *ds)
     free_rows((void **)ds->mrr, ds->n_months);
     free_rows((void **)ds->mrr_alt, ds->n_months);
     free_rows((void **)ds->present, ds->n_months);
+    free_rows((void **)ds->mrr_excluded, ds->n_months);
     for (int a = 0; a < CSM_ATTR_COUNT; a++)
         free_rows((void **)ds->attr[a], ds->n_months);
     free(ds->month_total);

@@ -257,6 +257,14 @@ static void apply_past_due(csm_builder *b)
         const int32_t *dpd = ds->attr[CSM_ATTR_DAYS_PAST_DUE][m];
         for (size_t c = 0; c < ds->n_customers; c++) {
             if (dpd[c] != CSM_NA && dpd[c] > limit && ds->mrr[m][c] > 0) {
+                if (!ds->mrr_excluded)
+                    ds->mrr_excluded = csm_xcalloc((size_t)ds->n_months,
+                                                   sizeof *ds->mrr_excluded);
+                if (!ds->mrr_excluded[m])
+                    ds->mrr_excluded[m] = csm_xcalloc(
+                        ds->n_customers ? ds->n_customers : 1,
+                        sizeof **ds->mrr_excluded);
+                ds->mrr_excluded[m][c] = ds->mrr[m][c];
                 /* Cannot overflow: the excluded part is a subset of the
                  * month's checked total of non-negative amounts. */
                 ds->month_excluded[m] += ds->mrr[m][c];

@@ -73,6 +73,15 @@ csm_cell csm_cell_month(csm_month m)
     return c;
 }
 
+csm_cell csm_cell_points(csm_ratio delta)
+{
+    if (!delta.defined)
+        return csm_cell_na();
+    csm_cell c = {.kind = CSM_CELL_POINTS, .decimals = 1};
+    c.v.d = delta.value;
+    return c;
+}
+
 csm_cell csm_cell_na(void)
 {
     csm_cell c = {.kind = CSM_CELL_NA};

@@ -1,0 +1,187 @@
+/* The registry of report sections and the build driver. */
+#include "csmetrics/report_build.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "csmetrics/xalloc.h"
+#include "sections.h"
+
+static const csm_opt_spec bridge_opts[] = {
+    {"months", CSM_OPT_INT, 2, 60, NULL, "13",
+     "months of movements in the chart and table"},
+};
+static const csm_opt_spec retention_opts[] = {
+    {"months", CSM_OPT_INT, 2, 120, NULL, "24", "months in the trend chart"},
+};
+static const csm_opt_spec dq_opts[] = {
+    {"messages", CSM_OPT_INT, 0, 1000, NULL, "50",
+     "warnings listed individually"},
+};
+
+#define SPEC(id, reports, title, opts, doc)                                   \
+    {id, reports, title, opts, sizeof opts / sizeof *opts, doc}
+#define SPEC0(id, reports, title, doc) {id, reports, title, NULL, 0, doc}
+
+const csm_section_spec csm_section_specs[] = {
+    SPEC0("headline", " board ", "Headline",
+          "KPI tiles with month-on-month and year-on-year change"),
+    SPEC("bridge", " board reconcile ", "MRR bridge", bridge_opts,
+         "waterfall of the month and monthly movements"),
+    SPEC("retention", " board ", "Retention", retention_opts,
+         "NRR, GRR and logo retention over 1, 3 and 12 months"),
+    SPEC0("definitions", " board at-risk reconcile ", "Definitions",
+          "every policy in force"),
+    SPEC("data_quality", " board at-risk reconcile ", "Data quality",
+         dq_opts, "files read, rows skipped, warnings"),
+};
+const size_t csm_n_section_specs =
+    sizeof csm_section_specs / sizeof *csm_section_specs;
+
+/* Builders in the same order as the specs. */
+static const csm_section_builder builders[] = {
+    csm_build_headline,    csm_build_bridge,       csm_build_retention,
+    csm_build_definitions, csm_build_data_quality,
+};
+
+_Static_assert(sizeof builders / sizeof *builders ==
+                   sizeof csm_section_specs / sizeof *csm_section_specs,
+               "one builder per section spec");
+
+csm_error csm_build_epoch(long long *out, csm_diags *diag)
+{
+    const char *s = getenv("SOURCE_DATE_EPOCH");
+    if (s && *s) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(s, &end, 10);
+        if (*end || errno || v < 0 || v > 253402300799LL) {
+            csm_diags_add(diag, CSM_SEV_ERROR, "usage", NULL,
+                          "SOURCE_DATE_EPOCH=\"%s\" is not a number of "
+                          "seconds since 1970",
+                          s);
+            return CSM_EUSAGE;
+        }
+        *out = v;
+        return CSM_OK;
+    }
+    *out = (long long)time(NULL);
+    return CSM_OK;
+}
+
+static const char *const month_names[12] = {
+    "January", "February", "March",     "April",   "May",      "June",
+    "July",    "August",   "September", "October", "November", "December"};
+
+csm_error csm_report_build(const csm_report_def *def,
+                           const csm_build_ctx *ctx, csm_report **out,
+                           csm_diags *diag)
+{
+    (void)diag;
+    const csm_dataset *ds = ctx->ds;
+    csm_report *r = csm_report_new(def->report, def->title);
+    csm_month month = csm_dataset_month(ds, ctx->m->report_month);
+    r->month = month;
+    r->subtitle = csm_xasprintf("%s %d", month_names[csm_month_mon(month) - 1],
+                                csm_month_year(month));
+    r->company = csm_xstrdup(ctx->company ? ctx->company : ctx->cfg->company);
+    memcpy(r->currency, ds->currency, 4);
+    r->currency_decimals = ds->decimals;
+    r->generated_epoch = ctx->epoch;
+    csm_day day = (csm_day)(ctx->epoch / 86400);
+    char buf[CSM_DATE_BUFSZ];
+    r->generated = csm_xstrdup(csm_date_format(day, buf));
+    for (size_t i = 0; i < def->n_sections; i++) {
+        const csm_def_section *d = &def->sections[i];
+        for (size_t k = 0; k < csm_n_section_specs; k++) {
+            if (strcmp(csm_section_specs[k].id, d->id) != 0)
+                continue;
+            csm_section *s = csm_report_section(r, d->id, d->title);
+            builders[k](s, d, &csm_section_specs[k], ctx);
+            break;
+        }
+    }
+    *out = r;
+    return CSM_OK;
+}
+
+const char *csm_label_month(const csm_build_ctx *ctx, int k, char *buf)
+{
+    return csm_month_format(csm_dataset_month(ctx->ds, k), buf);
+}
+
+csm_tile *csm_tile_from_series(csm_block *b, const char *label,
+                               csm_cell_kind kind, csm_series_fn fn,
+                               const csm_build_ctx *ctx, bool higher_better)
+{
+    int rm = ctx->m->report_month;
+    csm_tile *t = csm_block_tile(b, label);
+    t->higher_is_better = higher_better;
+    csm_ratio now = fn(ctx, rm), prev = fn(ctx, rm - 1),
+              ago = fn(ctx, rm - 12);
+    csm_cell (*make)(csm_ratio) = NULL;
+    switch (kind) {
+    case CSM_CELL_MONEY:
+    case CSM_CELL_INT:
+        break;
+    case CSM_CELL_RATE:
+        make = csm_cell_rate;
+        break;
+    default:
+        break;
+    }
+    if (make) {
+        t->value = make(now);
+        t->previous = make(prev);
+        t->year_ago = make(ago);
+    } else if (kind == CSM_CELL_MONEY || kind == CSM_CELL_INT) {
+        /* fn carries whole numbers exactly in a double (below 2^53). */
+        t->value = now.defined ? (kind == CSM_CELL_MONEY
+                                      ? csm_cell_money((int64_t)now.value)
+                                      : csm_cell_int((int64_t)now.value))
+                               : csm_cell_na();
+        t->previous = prev.defined
+                          ? (kind == CSM_CELL_MONEY
+                                 ? csm_cell_money((int64_t)prev.value)
+                                 : csm_cell_int((int64_t)prev.value))
+                          : csm_cell_na();
+        t->year_ago = ago.defined
+                          ? (kind == CSM_CELL_MONEY
+                                 ? csm_cell_money((int64_t)ago.value)
+                                 : csm_cell_int((int64_t)ago.value))
+                          : csm_cell_na();
+    } else {
+        t->value = csm_cell_number_ratio(now, 1);
+        t->previous = csm_cell_number_ratio(prev, 1);
+        t->year_ago = csm_cell_number_ratio(ago, 1);
+    }
+    /* Rates change in points; amounts and counts relative to the base. */
+    csm_ratio mom = csm_ratio_undefined(), yoy = csm_ratio_undefined();
+    if (kind == CSM_CELL_RATE) {
+        if (now.defined && prev.defined)
+            mom = csm_ratio_value(now.value - prev.value);
+        if (now.defined && ago.defined)
+            yoy = csm_ratio_value(now.value - ago.value);
+        t->mom = csm_cell_points(mom);
+        t->yoy = csm_cell_points(yoy);
+    } else {
+        if (now.defined && prev.defined && prev.value != 0)
+            mom = csm_ratio_value((now.value - prev.value) / prev.value);
+        if (now.defined && ago.defined && ago.value != 0)
+            yoy = csm_ratio_value((now.value - ago.value) / ago.value);
+        t->mom = csm_cell_rate(mom);
+        t->yoy = csm_cell_rate(yoy);
+    }
+    double v[13];
+    bool def[13];
+    for (int i = 0; i < 13; i++) {
+        csm_ratio x = fn(ctx, rm - 12 + i);
+        v[i] = x.defined ? x.value : 0.0;
+        def[i] = x.defined;
+    }
+    csm_tile_spark(t, v, def, 13);
+    return t;
+}
