@@ -49,13 +49,16 @@ typedef struct writer {
     int err; /* errno of the first failed write, 0 = none */
 } writer;
 
+/* Empties the buffer into the file.  After a failure the bytes are
+ * dropped (the file is abandoned anyway) so that the buffer never
+ * overflows. */
 static void w_flush(writer *w)
 {
-    if (w->err || w->len == 0)
-        return;
-    errno = 0;
-    if (fwrite(w->buf, 1, w->len, w->af.fp) != w->len)
-        w->err = errno ? errno : EIO;
+    if (!w->err && w->len) {
+        errno = 0;
+        if (fwrite(w->buf, 1, w->len, w->af.fp) != w->len)
+            w->err = errno ? errno : EIO;
+    }
     w->len = 0;
 }
 
@@ -253,15 +256,15 @@ static csm_error check_options(const csm_synth_options *opt,
                                CSM_SYNTH_MAX_MONTHS));
         return CSM_EUSAGE;
     }
+    /* Contracts start up to three years before the first month and terms
+     * run two years past the last: keep every date within 1900..9999. */
     csm_month s = opt->start;
-    /* Contracts start up to three years before the first month, and terms
-     * run two years past the last; keep every date in 1900..9999. */
     if (s != CSM_NO_MONTH && s != 0 &&
-        (csm_month_year(s) < 1904 || csm_month_year(s + opt->months) > 9990)) {
+        (s < csm_month_from_ym(1904, 1) ||
+         s > csm_month_from_ym(9990, 1) - opt->months)) {
         add_diag(diag, "synth-usage", NULL,
-                 csm_xasprintf("start year %d is out of range (expected "
-                               "1904 to 9990 minus the months)",
-                               csm_month_year(s)));
+                 csm_xstrdup("start month out of range (expected 1904-01 "
+                             "to 9990-01 minus the months)"));
         return CSM_EUSAGE;
     }
     return CSM_OK;

@@ -175,6 +175,7 @@ static void test_bad_options(void **state)
         {10, CSM_SYNTH_MAX_MONTHS + 1, CSM_NO_MONTH},
         {CSM_SYNTH_MAX_CUSTOMERS + 1, 12, CSM_NO_MONTH},
         {10, 12, csm_month_from_ym(1900, 1)}, /* contracts before 1900 */
+        {10, 12, INT32_MAX - 5},              /* must not overflow */
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         csm_synth_options opt = {.customers = bad[i].customers,
