@@ -13,6 +13,7 @@
 #include "csmetrics/dataset.h"
 #include "csmetrics/diag.h"
 #include "csmetrics/error.h"
+#include "csmetrics/nrr_methods.h"
 #include "csmetrics/retention.h"
 
 typedef struct csm_metrics {
@@ -21,6 +22,7 @@ typedef struct csm_metrics {
     int report_month;       /* month index */
     csm_bridge *bridge;
     csm_retention_result *retention;
+    csm_nrr_methods *nrr_methods;
 } csm_metrics;
 
 /* On success returns CSM_OK and sets *out (free with csm_metrics_free).
