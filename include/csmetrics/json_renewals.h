@@ -16,4 +16,8 @@
 void csm_json_write_retention_methods(const csm_metrics *m, const csm_diags *d,
                                       csm_json *j);
 
+/* Writes "renewals" and "mid_term_churn". */
+void csm_json_write_renewals(const csm_metrics *m, const csm_diags *d,
+                             csm_json *j);
+
 #endif

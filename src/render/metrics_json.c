@@ -244,6 +244,7 @@ static const struct {
 } sections[] = {
     {w_header}, {w_bridge}, {w_retention},
     {csm_json_write_retention_methods},
+    {csm_json_write_renewals},
     {w_policies}, {w_data_quality},
 };
 

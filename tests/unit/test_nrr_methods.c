@@ -450,7 +450,8 @@ static void test_identities_everywhere(void **state)
 {
     (void)state;
     const char *dirs[] = {"fixtures/hand/basic", "fixtures/hand/fx",
-                          "fixtures/hand/nrr_methods"};
+                          "fixtures/hand/nrr_methods",
+                          "fixtures/hand/renewals"};
     for (int pol = 0; pol < 2; pol++) {
         csm_config cfg;
         csm_config_defaults(&cfg);
