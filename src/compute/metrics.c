@@ -18,12 +18,26 @@ static csm_error run_retention(csm_metrics *m, csm_diags *diag)
                              diag);
 }
 
+static csm_error run_nrr_methods(csm_metrics *m, csm_diags *diag)
+{
+    return csm_nrr_methods_run(m->ds, m->cfg, m->bridge, m->report_month,
+                               &m->nrr_methods, diag);
+}
+
+static csm_error run_renewals(csm_metrics *m, csm_diags *diag)
+{
+    return csm_renewals_run(m->ds, m->cfg, m->report_month, &m->renewals,
+                            diag);
+}
+
 static const struct {
     const char *name;
     csm_error (*run)(csm_metrics *m, csm_diags *diag);
 } families[] = {
     {"bridge", run_bridge},
     {"retention", run_retention},
+    {"nrr_methods", run_nrr_methods},
+    {"renewals", run_renewals},
 };
 
 csm_error csm_metrics_run(const csm_dataset *ds, const csm_config *cfg,
@@ -52,5 +66,7 @@ void csm_metrics_free(csm_metrics *m)
         return;
     csm_bridge_free(m->bridge);
     csm_retention_free(m->retention);
+    csm_nrr_methods_free(m->nrr_methods);
+    csm_renewals_free(m->renewals);
     free(m);
 }
