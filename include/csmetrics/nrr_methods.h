@@ -7,18 +7,28 @@
  *
  *   point to point (the headline, retention.h):
  *       P2P = Σ_B MRR_R / Σ_B MRR_M0,  B = customers active in M0
- *   movement sum over the window's bridge months k = M0+1 .. R:
- *       MS  = Σ_k (opening_k + expansion_k + reactivation_k - contraction_k
- *                  - churn_k) / Σ_k opening_k
- *   window-start movement sum (shown for reference, not decomposed):
- *       WS  = (opening_{M0+1} + Σ_k (expansion_k + reactivation_k
- *                  - contraction_k - churn_k)) / opening_{M0+1}
+ *   movement sum over the window's bridge months k = M0+1 .. R (what
+ *   billing tools publish as NRR):
+ *       MS  = (opening_{M0+1} + Σ_k (expansion_k + reactivation_k
+ *              - contraction_k - churn_k)) / opening_{M0+1}
+ *   and, for reference, the average monthly rate over the window:
+ *       AVG = Σ_k (opening_k + expansion_k + reactivation_k - contraction_k
+ *              - churn_k) / Σ_k opening_k
  *
- * MS - P2P is split into five components that add up to it (up to double
- * rounding of the ratios; every sum behind them is an exact integer):
- * fx, churned_and_returned, returned_from_before, won_in_window and
- * monthly_openings.  docs/metrics/retention_methods.md derives the chain
- * of intermediate ratios that defines them.
+ * opening_{M0+1} = Σ_B MRR_M0 = O, so MS and P2P share a denominator and
+ * (MS - P2P) O = Σ over customers outside B of MRR_R - FX - NEW exactly,
+ * which splits into four components that add up to MS - P2P:
+ *   fx                    - Σ fx / O (MS is at constant currency);
+ *   won_in_window         Σ_won (MRR_R - new) / O: what customers won
+ *                         inside the window gained or lost after joining;
+ *   returned_from_before  Σ_returned MRR_R / O: customers inactive at M0
+ *                         who came back inside the window;
+ *   churned_and_returned  - Σ_B new / O: base customers who left and came
+ *                         back inside the window but, after a gap longer
+ *                         than reactivation_window_months, count as new
+ *                         business (a return counted as reactivation nets
+ *                         out of MS exactly as it does in P2P).
+ * docs/metrics/retention_methods.md derives this.
  *
  * Quick ratio = (new + reactivation + expansion) / (contraction + churn)
  * per bridge month and over the trailing 12 bridge months.
@@ -59,16 +69,17 @@ typedef enum csm_nrr_group {
 /* "steady_base", "returned_base", "returned_other", "won". */
 const char *csm_nrr_group_name(csm_nrr_group g);
 
-/* Exact integer sums over one group's customers.  base_mrr, end_mrr and
- * base_fx are 0 for the groups outside the base. */
+/* Exact integer sums over one group's customers (base_mrr is 0 outside
+ * the base). */
 typedef struct csm_nrr_group_sums {
     long logos;
     int64_t base_mrr;     /* Σ MRR_M0 */
     int64_t end_mrr;      /* Σ MRR_R */
-    int64_t base_fx;      /* Σ of the bridge's per-customer fx, k in window */
+    int64_t fx;           /* Σ of the bridge's per-customer fx, k in window */
+    int64_t new_mrr;      /* Σ of new-business movements, k in window */
     int64_t opening_sum;  /* Σ_k MRR_{k-1} where active in k-1 */
     int64_t retained_sum; /* Σ_k (MRR_k - fx_k - new_k): the customer's
-                             share of the movement-sum numerator */
+                             share of the monthly average's numerator */
 } csm_nrr_group_sums;
 
 /* The components of MS - P2P; each is defined exactly when both MS and
@@ -78,7 +89,6 @@ typedef struct csm_nrr_components {
     csm_ratio churned_and_returned;
     csm_ratio returned_from_before;
     csm_ratio won_in_window;
-    csm_ratio monthly_openings;
 } csm_nrr_components;
 
 typedef struct csm_nrr_window {
@@ -94,16 +104,17 @@ typedef struct csm_nrr_window {
     csm_ratio p2p_nrr;
 
     /* Movement sum: the bridge lines summed over months M0+1 .. R. */
-    int64_t opening_sum, expansion, reactivation, contraction, churn;
-    int64_t retained_sum; /* opening_sum + expansion + reactivation
-                             - contraction - churn */
+    int64_t window_opening; /* opening of month M0+1 = Σ_B MRR_M0 */
+    int64_t expansion, reactivation, contraction, churn;
     int64_t new_excluded; /* new business, left out of both methods */
     int64_t fx_excluded;  /* the fx line, left out of the movement sum */
     csm_ratio movement_nrr;
 
-    /* Window-start movement sum: opening of month M0+1 only. */
-    int64_t window_opening;
-    csm_ratio window_start_nrr;
+    /* The average monthly rate: Σ_k retained over Σ_k opening. */
+    int64_t opening_sum;
+    int64_t retained_sum; /* opening_sum + expansion + reactivation
+                             - contraction - churn */
+    csm_ratio monthly_average_nrr;
 
     csm_ratio difference; /* movement_nrr - p2p_nrr */
     csm_nrr_components components;

@@ -33,6 +33,7 @@ typedef struct window_acc {
     int64_t *opening;  /* Σ_k MRR_{k-1} while active in k-1 */
     int64_t *retained; /* Σ_k (MRR_k - fx_k - new_k) */
     int64_t *fx;       /* Σ_k fx_k */
+    int64_t *newmrr;   /* Σ_k new_k */
     uint8_t *flags;    /* F_NEW | F_REACT seen in the window */
 } window_acc;
 
@@ -42,6 +43,7 @@ static void acc_init(window_acc *a, size_t n)
     a->opening = csm_xcalloc(k, sizeof *a->opening);
     a->retained = csm_xcalloc(k, sizeof *a->retained);
     a->fx = csm_xcalloc(k, sizeof *a->fx);
+    a->newmrr = csm_xcalloc(k, sizeof *a->newmrr);
     a->flags = csm_xcalloc(k, sizeof *a->flags);
 }
 
@@ -50,6 +52,7 @@ static void acc_free(window_acc *a)
     free(a->opening);
     free(a->retained);
     free(a->fx);
+    free(a->newmrr);
     free(a->flags);
 }
 
@@ -76,6 +79,7 @@ static bool accumulate(const csm_dataset *ds, const csm_config *cfg, int m0,
             int64_t n = mv.current - mv.fx;
             if (mv.kind == CSM_MOVE_NEW) {
                 n -= mv.classified;
+                add(&a->newmrr[c], mv.classified, &ok);
                 a->flags[c] |= F_NEW;
             } else if (mv.kind == CSM_MOVE_REACTIVATION) {
                 a->flags[c] |= F_REACT;
@@ -98,74 +102,31 @@ static csm_nrr_group group_of(bool base, uint8_t flags)
     return (flags & F_NEW) ? CSM_NRR_WON : CSM_NRR_RETURNED_OTHER;
 }
 
-/* a - b for two defined ratios. */
-static double diff(csm_ratio a, csm_ratio b)
-{
-    return a.value - b.value;
-}
-
-/* The chain of intermediate ratios that defines the components (each step
- * changes one thing, so the steps telescope to MS - P2P):
- *   s0  P2P                        Σ_B end / Σ_B base
- *   s1  P2P at constant currency   Σ_B (end - fx) / Σ_B base
- *   s2  s1 on the steady base only
- *   s3  MS on the steady base only Σ_S retained_sum / Σ_S opening_sum
- *   s3b MS on the whole base       (adds base customers who returned)
- *   s4  MS on base + returners     (adds customers back from before M0)
- *   s5  MS on everyone             (adds customers won in the window)
- * fx = s1-s0; churned_and_returned = (s2-s1) + (s3b-s3); monthly_openings
- * = s3-s2; returned_from_before = s4-s3b; won_in_window = s5-s4.  With no
- * steady base customer, s2 and s3 do not exist: monthly_openings is 0 and
- * churned_and_returned = s3b - s1. */
+/* The components of MS - P2P from the exact group sums (see the header):
+ * every numerator is an integer over the common denominator O, so they add
+ * up to the difference up to the rounding of four doubles. */
 static void decompose(csm_nrr_window *w, bool *ok)
 {
     const csm_nrr_group_sums *g = w->group;
-    const csm_nrr_group_sums *S = &g[CSM_NRR_STEADY_BASE];
-    const csm_nrr_group_sums *RB = &g[CSM_NRR_RETURNED_BASE];
-    const csm_nrr_group_sums *RO = &g[CSM_NRR_RETURNED_OTHER];
     csm_nrr_components *c = &w->components;
     memset(c, 0, sizeof *c);
     if (!w->p2p_nrr.defined || !w->movement_nrr.defined)
         return;
-    w->difference = csm_ratio_value(diff(w->movement_nrr, w->p2p_nrr));
-
-    int64_t fx_b = S->base_fx, num = 0, den = 0;
-    add(&fx_b, RB->base_fx, ok);
-    int64_t end_cc;
-    if (!csm_money_sub(w->end_mrr, fx_b, &end_cc))
-        *ok = false;
-    csm_ratio s0 = w->p2p_nrr;
-    csm_ratio s1 = csm_ratio_i64(end_cc, w->base_mrr);
-
-    csm_ratio s2 = csm_ratio_undefined(), s3 = csm_ratio_undefined();
-    if (S->logos > 0) {
-        int64_t s_end;
-        if (!csm_money_sub(S->end_mrr, S->base_fx, &s_end))
-            *ok = false;
-        s2 = csm_ratio_i64(s_end, S->base_mrr);
-        s3 = csm_ratio_i64(S->retained_sum, S->opening_sum);
-        num = S->retained_sum;
-        den = S->opening_sum;
-    }
-    add(&num, RB->retained_sum, ok);
-    add(&den, RB->opening_sum, ok);
-    csm_ratio s3b = csm_ratio_i64(num, den);
-    add(&num, RO->retained_sum, ok);
-    add(&den, RO->opening_sum, ok);
-    csm_ratio s4 = csm_ratio_i64(num, den);
-    csm_ratio s5 = w->movement_nrr;
-
-    /* Every base customer opens month M0+1, so den > 0 from s3b on. */
-    c->fx = csm_ratio_value(diff(s1, s0));
-    if (s2.defined && s3.defined) {
-        c->churned_and_returned = csm_ratio_value(diff(s2, s1) + diff(s3b, s3));
-        c->monthly_openings = csm_ratio_value(diff(s3, s2));
-    } else {
-        c->churned_and_returned = csm_ratio_value(diff(s3b, s1));
-        c->monthly_openings = csm_ratio_value(0.0);
-    }
-    c->returned_from_before = csm_ratio_value(diff(s4, s3b));
-    c->won_in_window = csm_ratio_value(diff(s5, s4));
+    w->difference =
+        csm_ratio_value(w->movement_nrr.value - w->p2p_nrr.value);
+    int64_t O = w->window_opening, fx = 0, won = 0, back = 0, base_new = 0;
+    for (int k = 0; k < CSM_NRR_GROUPS; k++)
+        add(&fx, g[k].fx, ok);
+    add(&won, g[CSM_NRR_WON].end_mrr, ok);
+    add(&won, -g[CSM_NRR_WON].new_mrr, ok);
+    add(&back, g[CSM_NRR_RETURNED_OTHER].end_mrr, ok);
+    add(&back, -g[CSM_NRR_RETURNED_OTHER].new_mrr, ok);
+    add(&base_new, g[CSM_NRR_STEADY_BASE].new_mrr, ok);
+    add(&base_new, g[CSM_NRR_RETURNED_BASE].new_mrr, ok);
+    c->fx = csm_ratio_i64(-fx, O);
+    c->won_in_window = csm_ratio_i64(won, O);
+    c->returned_from_before = csm_ratio_i64(back, O);
+    c->churned_and_returned = csm_ratio_i64(-base_new, O);
 }
 
 static csm_error window_run(const csm_dataset *ds, const csm_config *cfg,
@@ -217,11 +178,14 @@ static csm_error window_run(const csm_dataset *ds, const csm_config *cfg,
         if (base) {
             add(&g->base_mrr, ds->mrr[m0][c], &ok);
             add(&g->end_mrr, ds->mrr[report][c], &ok);
-            add(&g->base_fx, a.fx[c], &ok);
             w->base_logos++;
             add(&w->base_mrr, ds->mrr[m0][c], &ok);
             add(&w->end_mrr, ds->mrr[report][c], &ok);
         }
+        if (!base)
+            add(&g->end_mrr, ds->mrr[report][c], &ok);
+        add(&g->fx, a.fx[c], &ok);
+        add(&g->new_mrr, a.newmrr[c], &ok);
         add(&g->opening_sum, a.opening[c], &ok);
         add(&g->retained_sum, a.retained[c], &ok);
     }
@@ -252,8 +216,8 @@ static csm_error window_run(const csm_dataset *ds, const csm_config *cfg,
     }
 
     w->p2p_nrr = csm_ratio_i64(w->end_mrr, w->base_mrr);
-    w->movement_nrr = csm_ratio_i64(w->retained_sum, w->opening_sum);
-    w->window_start_nrr = csm_ratio_i64(ws_num, w->window_opening);
+    w->monthly_average_nrr = csm_ratio_i64(w->retained_sum, w->opening_sum);
+    w->movement_nrr = csm_ratio_i64(ws_num, w->window_opening);
     decompose(w, &ok);
     if (!ok) {
         csm_diags_add(diag, CSM_SEV_ERROR, "mrr-overflow", NULL,

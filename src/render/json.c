@@ -138,6 +138,11 @@ char *csm_json_format_double(double v, char *buf)
 {
     if (v == 0.0)
         v = 0.0; /* no "-0" */
+    /* Whole numbers as integers ("90", not "9e+01"). */
+    if (v == (double)(long long)v && v > -1e15 && v < 1e15) {
+        snprintf(buf, 32, "%lld", (long long)v);
+        return buf;
+    }
     for (int prec = 1; prec <= 17; prec++) {
         snprintf(buf, 32, "%.*g", prec, v);
         if (strtod(buf, NULL) == v)

@@ -32,20 +32,20 @@ static void window_obj(csm_json *j, const char *key, const csm_nrr_window *w)
     csm_json_end(j);
 
     csm_json_object_inline(j, "movement_sum");
-    csm_json_int(j, "opening_sum", w->opening_sum);
+    csm_json_int(j, "opening", w->window_opening);
     csm_json_int(j, "expansion", w->expansion);
     csm_json_int(j, "reactivation", w->reactivation);
     csm_json_int(j, "contraction", w->contraction);
     csm_json_int(j, "churn", w->churn);
-    csm_json_int(j, "retained_sum", w->retained_sum);
     csm_json_int(j, "new_excluded", w->new_excluded);
     csm_json_int(j, "fx_excluded", w->fx_excluded);
     csm_json_ratio(j, "nrr", w->movement_nrr);
     csm_json_end(j);
 
-    csm_json_object_inline(j, "window_start");
-    csm_json_int(j, "opening", w->window_opening);
-    csm_json_ratio(j, "nrr", w->window_start_nrr);
+    csm_json_object_inline(j, "monthly_average");
+    csm_json_int(j, "opening_sum", w->opening_sum);
+    csm_json_int(j, "retained_sum", w->retained_sum);
+    csm_json_ratio(j, "nrr", w->monthly_average_nrr);
     csm_json_end(j);
 
     csm_json_ratio(j, "difference", w->difference);
@@ -55,7 +55,6 @@ static void window_obj(csm_json *j, const char *key, const csm_nrr_window *w)
     csm_json_ratio(j, "churned_and_returned", c->churned_and_returned);
     csm_json_ratio(j, "returned_from_before", c->returned_from_before);
     csm_json_ratio(j, "won_in_window", c->won_in_window);
-    csm_json_ratio(j, "monthly_openings", c->monthly_openings);
     csm_json_end(j);
 
     csm_json_object(j, "customers");
@@ -65,7 +64,8 @@ static void window_obj(csm_json *j, const char *key, const csm_nrr_window *w)
         csm_json_int(j, "logos", s->logos);
         csm_json_int(j, "base_mrr", s->base_mrr);
         csm_json_int(j, "end_mrr", s->end_mrr);
-        csm_json_int(j, "base_fx", s->base_fx);
+        csm_json_int(j, "fx", s->fx);
+        csm_json_int(j, "new", s->new_mrr);
         csm_json_int(j, "opening_sum", s->opening_sum);
         csm_json_int(j, "retained_sum", s->retained_sum);
         csm_json_end(j);

@@ -73,8 +73,7 @@ static void assert_ratio(csm_ratio r, double want)
 static double component_sum(const csm_nrr_components *c)
 {
     return c->fx.value + c->churned_and_returned.value +
-           c->returned_from_before.value + c->won_in_window.value +
-           c->monthly_openings.value;
+           c->returned_from_before.value + c->won_in_window.value;
 }
 
 /* The properties every window must have, whatever the data: P2P equals
@@ -96,9 +95,10 @@ static void check_window(const run *x, int report, const csm_nrr_window *w)
     assert_int_equal(w->p2p_nrr.defined, ret.nrr.defined);
     if (ret.nrr.defined)
         assert_true(w->p2p_nrr.value == ret.nrr.value);
-    /* Recompute the movement sum from the bridge lines independently:
+    /* Recompute the monthly average from the bridge lines independently:
      * closing - new - fx is opening + expansion + reactivation -
-     * contraction - churn. */
+     * contraction - churn; and the movement sum: O + the window's
+     * movements = closing at R - new - fx over the window. */
     int64_t num = 0, den = 0;
     for (int k = m0 + 1; k <= report; k++) {
         const csm_bridge_amounts *a = &x->bridge->months[k].amount;
@@ -107,6 +107,13 @@ static void check_window(const run *x, int report, const csm_nrr_window *w)
     }
     assert_int_equal(w->retained_sum, num);
     assert_int_equal(w->opening_sum, den);
+    int64_t ws = x->bridge->months[report].amount.closing;
+    for (int k = m0 + 1; k <= report; k++)
+        ws -= x->bridge->months[k].amount.new_ + x->bridge->months[k].amount.fx;
+    assert_int_equal(w->window_opening, x->bridge->months[m0].amount.closing);
+    if (w->window_opening)
+        assert_true(w->movement_nrr.value ==
+                    (double)ws / (double)w->window_opening);
     long logos = 0;
     int64_t open = 0, kept = 0;
     for (int g = 0; g < CSM_NRR_GROUPS; g++) {
@@ -168,28 +175,28 @@ static void test_three_months(void **state)
     assert_int_equal(w->end_mrr, 37000);
     assert_ratio(w->p2p_nrr, 0.74);
 
-    /* Movement sum over Mar, Apr, May:
-     *   openings 500 + 360 + 510 = 1370
-     *   expansion 50 + 150 = 200, reactivation 150, churn 300
-     *   numerator 1370 + 200 + 150 - 300 = 1420
-     *   NRR = 1420 / 1370 = 1.0364963503649636
-     * New (E's 100) and fx (20) are left out. */
-    assert_int_equal(w->opening_sum, 137000);
+    /* Movement sum: O = opening of Mar = closing of Feb = A100 + B200 +
+     * C100 + F100 = 500; movements over Mar..May: expansion 50 + 150 =
+     * 200, reactivation 150 (C in Apr 100, D in Apr 50), churn 300 (B 200,
+     * C 100 in Mar); MS = (500 + 200 + 150 - 300) / 500 = 550/500 = 1.1.
+     * New (E's 100) and fx (F: 10 in Mar, 10 in May = 20) are left out. */
+    assert_int_equal(w->window_opening, 50000);
     assert_int_equal(w->expansion, 20000);
     assert_int_equal(w->reactivation, 15000);
     assert_int_equal(w->contraction, 0);
     assert_int_equal(w->churn, 30000);
-    assert_int_equal(w->retained_sum, 142000);
     assert_int_equal(w->new_excluded, 10000);
     assert_int_equal(w->fx_excluded, 2000);
-    assert_ratio(w->movement_nrr, 1420.0 / 1370.0);
+    assert_ratio(w->movement_nrr, 1.1);
 
-    /* Window start: (500 + 200 + 150 - 300) / 500 = 550 / 500 = 1.1. */
-    assert_int_equal(w->window_opening, 50000);
-    assert_ratio(w->window_start_nrr, 1.1);
+    /* Monthly average, for reference: openings 500 + 360 + 510 = 1370,
+     * retained 1370 + 200 + 150 - 300 = 1420; 1420/1370 = 1.0365. */
+    assert_int_equal(w->opening_sum, 137000);
+    assert_int_equal(w->retained_sum, 142000);
+    assert_ratio(w->monthly_average_nrr, 1420.0 / 1370.0);
 
-    /* The methods disagree by 1.0365 - 0.74 = 0.2965. */
-    assert_ratio(w->difference, 1420.0 / 1370.0 - 0.74);
+    /* The methods disagree by 1.1 - 0.74 = 0.36. */
+    assert_ratio(w->difference, 1.1 - 0.74);
 
     /* Per customer over Mar..May, opening_sum = Σ MRR_{k-1} while active
      * in k-1; retained_sum = Σ (MRR_k - fx_k - new_k):
@@ -205,7 +212,6 @@ static void test_three_months(void **state)
     assert_int_equal(S->logos, 3);
     assert_int_equal(S->base_mrr, 40000);
     assert_int_equal(S->end_mrr, 27000);
-    assert_int_equal(S->base_fx, 2000);
     assert_int_equal(S->opening_sum, 92000);
     assert_int_equal(S->retained_sum, 77000);
     const csm_nrr_group_sums *RB = &w->group[CSM_NRR_RETURNED_BASE];
@@ -224,28 +230,23 @@ static void test_three_months(void **state)
     assert_int_equal(W->opening_sum, 20000);
     assert_int_equal(W->retained_sum, 35000);
 
-    /* The chain:
-     *   s0 = 370/500 = 0.74                      P2P
-     *   s1 = (370-20)/500 = 0.70                 constant currency
-     *   s2 = (270-20)/400 = 0.625                steady base only
-     *   s3 = 770/920                             MS, steady base
-     *   s3b = (770+200)/(920+200) = 970/1120     + C
-     *   s4 = (970+100)/(1120+50) = 1070/1170     + D
-     *   s5 = (1070+350)/(1170+200) = 1420/1370   + E = MS
-     * fx = s1-s0 = -0.04
-     * churned_and_returned = (s2-s1) + (s3b-s3) = -0.075 + (970/1120 -
-     *   770/920): taking C out of P2P lowers it more than adding C back
-     *   into the movement sum raises it.
-     * monthly_openings = s3 - s2 = 770/920 - 0.625
-     * returned_from_before = 1070/1170 - 970/1120
-     * won_in_window = 1420/1370 - 1070/1170 */
+    /* The components over O = 500:
+     *   fx = -20/500 = -0.04 (F's fx; MS is at constant currency)
+     *   won_in_window = E: (250 at R - 100 new) / 500 = 0.30
+     *   returned_from_before = D: 50 at R / 500 = 0.10
+     *   churned_and_returned = 0: C left in Mar and came back in Apr as a
+     *     reactivation, which nets out of MS (-100 churn + 100
+     *     reactivation) just as P2P counts C at 100 -> 100.
+     * -0.04 + 0.30 + 0.10 + 0 = 0.36. */
     const csm_nrr_components *c = &w->components;
     assert_ratio(c->fx, -0.04);
-    assert_ratio(c->churned_and_returned,
-                 -0.075 + (970.0 / 1120.0 - 770.0 / 920.0));
-    assert_ratio(c->monthly_openings, 770.0 / 920.0 - 0.625);
-    assert_ratio(c->returned_from_before, 1070.0 / 1170.0 - 970.0 / 1120.0);
-    assert_ratio(c->won_in_window, 1420.0 / 1370.0 - 1070.0 / 1170.0);
+    assert_ratio(c->churned_and_returned, 0.0);
+    assert_ratio(c->returned_from_before, 0.10);
+    assert_ratio(c->won_in_window, 0.30);
+    assert_int_equal(w->group[CSM_NRR_WON].new_mrr, 10000);
+    assert_int_equal(w->group[CSM_NRR_WON].end_mrr, 25000);
+    assert_int_equal(w->group[CSM_NRR_RETURNED_OTHER].end_mrr, 5000);
+    assert_int_equal(w->group[CSM_NRR_STEADY_BASE].fx, 2000);
     /* ... and they add up to the difference. */
     assert_near(component_sum(c), w->difference.value);
     check_window(&x, 4, w);
@@ -269,13 +270,11 @@ static void test_one_month(void **state)
     assert_int_equal(w->end_mrr, 67000);
     assert_ratio(w->p2p_nrr, 670.0 / 510.0);
     assert_ratio(w->movement_nrr, 660.0 / 510.0);
-    assert_ratio(w->window_start_nrr, 660.0 / 510.0);
     assert_ratio(w->difference, -10.0 / 510.0);
     assert_ratio(w->components.fx, -10.0 / 510.0);
     assert_ratio(w->components.churned_and_returned, 0.0);
     assert_ratio(w->components.returned_from_before, 0.0);
     assert_ratio(w->components.won_in_window, 0.0);
-    assert_ratio(w->components.monthly_openings, 0.0);
     assert_int_equal(w->group[CSM_NRR_STEADY_BASE].logos, 5);
     check_window(&x, 4, w);
     /* Twelve months do not fit in five. */
@@ -394,10 +393,11 @@ static void test_empty_base(void **state)
     assert_true(w3->fits);
     assert_int_equal(w3->base_logos, 0);
     assert_false(w3->p2p_nrr.defined);
-    assert_ratio(w3->movement_nrr, 240.0 / 220.0);
+    assert_false(w3->movement_nrr.defined); /* O = 0 */
+    assert_ratio(w3->monthly_average_nrr, 240.0 / 220.0);
     assert_false(w3->difference.defined);
     assert_false(w3->components.fx.defined);
-    assert_false(w3->components.monthly_openings.defined);
+    assert_false(w3->components.won_in_window.defined);
     assert_int_equal(w3->group[CSM_NRR_WON].logos, 1);
     check_window(&x, 3, w3);
     const csm_nrr_window *w1 = &x.r->window[0];
@@ -413,10 +413,12 @@ static void test_empty_base(void **state)
 
 /* Every base customer left and came back: A 100 in Jan, 0 in Feb, 100 in
  * Mar, 130 in Apr.  Three months to Apr: P2P = 130/100 = 1.3.  Movement
- * sum: Feb open 100 kept 0 (churn), Mar open 0 kept 100 (reactivation),
- * Apr open 100 kept 130 -> 230/200 = 1.15.  There is no steady base, so
- * the monthly-openings step does not exist (0) and the whole difference,
- * 1.15 - 1.3 = -0.15, is churned_and_returned. */
+ * sum: O = 100; churn 100 (Feb), reactivation 100 (Mar), expansion 30
+ * (Apr): MS = (100 - 100 + 100 + 30)/100 = 1.3 as well: a return counted
+ * as reactivation nets out.  With reactivation_window_months = 0 the
+ * return after one inactive month is new business (100, left out): MS =
+ * (100 - 100 + 30)/100 = 0.3, and the whole difference, 0.3 - 1.3 = -1, is
+ * churned_and_returned (-100 new / 100). */
 static void test_all_base_returned(void **state)
 {
     (void)state;
@@ -429,13 +431,24 @@ static void test_all_base_returned(void **state)
     run_dir(&x, dir, false, -1, NULL);
     const csm_nrr_window *w = &x.r->window[1];
     assert_ratio(w->p2p_nrr, 1.3);
-    assert_ratio(w->movement_nrr, 1.15);
+    assert_ratio(w->movement_nrr, 1.3);
     assert_int_equal(w->group[CSM_NRR_STEADY_BASE].logos, 0);
     assert_int_equal(w->group[CSM_NRR_RETURNED_BASE].logos, 1);
-    assert_ratio(w->components.monthly_openings, 0.0);
+    assert_ratio(w->difference, 0.0);
     assert_ratio(w->components.fx, 0.0);
-    assert_ratio(w->components.churned_and_returned, 1.15 - 1.3);
+    assert_ratio(w->components.churned_and_returned, 0.0);
     assert_ratio(w->components.returned_from_before, 0.0);
+    assert_ratio(w->components.won_in_window, 0.0);
+    check_window(&x, 3, w);
+    run_free(&x);
+    csm_config strict;
+    csm_config_defaults(&strict);
+    strict.reactivation_window_months = 0;
+    run_dir(&x, dir, false, -1, &strict);
+    w = &x.r->window[1];
+    assert_ratio(w->p2p_nrr, 1.3);
+    assert_ratio(w->movement_nrr, 0.3);
+    assert_ratio(w->components.churned_and_returned, -1.0);
     assert_ratio(w->components.won_in_window, 0.0);
     check_window(&x, 3, w);
     run_free(&x);
@@ -487,7 +500,9 @@ static void test_json(void **state)
     assert_non_null(strstr(out, "\"retention_methods\": {"));
     assert_non_null(strstr(out, "\"m12\": null"));
     assert_non_null(strstr(out, "\"quick_ratio\": {"));
-    assert_non_null(strstr(out, "\"movement_sum\": {\"opening_sum\": "
+    assert_non_null(strstr(out, "\"movement_sum\": {\"opening\": 50000, "
+                                "\"expansion\": 20000"));
+    assert_non_null(strstr(out, "\"monthly_average\": {\"opening_sum\": "
                                 "137000"));
     assert_non_null(strstr(out, "{\"month\": \"2024-04\", \"gains\": 15000, "
                                 "\"losses\": 0, \"quick_ratio\": null"));
