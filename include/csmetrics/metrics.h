@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "csmetrics/bridge.h"
+#include "csmetrics/cohorts.h"
 #include "csmetrics/config.h"
 #include "csmetrics/dataset.h"
 #include "csmetrics/diag.h"
@@ -21,6 +22,7 @@ typedef struct csm_metrics {
     int report_month;       /* month index */
     csm_bridge *bridge;
     csm_retention_result *retention;
+    csm_cohorts *cohorts;
 } csm_metrics;
 
 /* On success returns CSM_OK and sets *out (free with csm_metrics_free).

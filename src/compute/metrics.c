@@ -18,12 +18,18 @@ static csm_error run_retention(csm_metrics *m, csm_diags *diag)
                              diag);
 }
 
+static csm_error run_cohorts(csm_metrics *m, csm_diags *diag)
+{
+    return csm_cohorts_run(m->ds, m->cfg, m->report_month, &m->cohorts, diag);
+}
+
 static const struct {
     const char *name;
     csm_error (*run)(csm_metrics *m, csm_diags *diag);
 } families[] = {
     {"bridge", run_bridge},
     {"retention", run_retention},
+    {"cohorts", run_cohorts},
 };
 
 csm_error csm_metrics_run(const csm_dataset *ds, const csm_config *cfg,
@@ -52,5 +58,6 @@ void csm_metrics_free(csm_metrics *m)
         return;
     csm_bridge_free(m->bridge);
     csm_retention_free(m->retention);
+    csm_cohorts_free(m->cohorts);
     free(m);
 }

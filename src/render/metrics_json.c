@@ -238,10 +238,17 @@ static void w_data_quality(const csm_metrics *m, const csm_diags *d,
     csm_json_end(j);
 }
 
+static void w_cohorts(const csm_metrics *m, const csm_diags *d, csm_json *j)
+{
+    (void)d;
+    csm_cohorts_write_json(m->cohorts, j);
+}
+
 static const struct {
     void (*write)(const csm_metrics *m, const csm_diags *d, csm_json *j);
 } sections[] = {
-    {w_header}, {w_bridge}, {w_retention}, {w_policies}, {w_data_quality},
+    {w_header}, {w_bridge}, {w_retention}, {w_cohorts},
+    {w_policies}, {w_data_quality},
 };
 
 csm_error csm_metrics_write_json(const csm_metrics *m, const csm_diags *diag,
