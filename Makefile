@@ -172,4 +172,5 @@ format-check:
 clean:
 	$(Q)rm -rf $(BUILD)
 
--include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(BUILD)/obj/src/main.d $(BUILD)/san/src/main.d
+-include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(BUILD)/obj/src/main.d $(BUILD)/san/src/main.d \
+  $(TEST_SRC:tests/unit/%.c=$(BUILD)/san/tests/unit/%.d) $(SAN_SUPPORT_OBJ:.o=.d)

@@ -1,6 +1,7 @@
 /* The commands of csmetrics, one function and one table row each. */
 #include "commands.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "csmetrics/export.h"
 #include "csmetrics/load.h"
 #include "csmetrics/pipeline.h"
+#include "csmetrics/synth.h"
 
 static int parse_threads(const csm_cli_opts *o, int *threads)
 {
@@ -222,6 +224,73 @@ static int cmd_import_periods(const csm_cli_opts *o)
     return rc;
 }
 
+static void synth_progress(void *ctx, int done, int total)
+{
+    (void)ctx;
+    fprintf(stderr, "\rcsmetrics synth: month %d of %d", done, total);
+    if (done == total)
+        fputc('\n', stderr);
+}
+
+static int parse_count(const char *opt, const char *v, unsigned long long max,
+                       unsigned long long *out)
+{
+    char *end;
+    if (!v || !*v || *v == '-') {
+        fprintf(stderr, "csmetrics synth: %s needs a whole number\n", opt);
+        return CSM_EUSAGE;
+    }
+    unsigned long long x = strtoull(v, &end, 10);
+    if (*end || x > max) {
+        fprintf(stderr, "csmetrics synth: %s \"%s\" is not a whole number "
+                        "up to %llu\n",
+                opt, v, max);
+        return CSM_EUSAGE;
+    }
+    *out = x;
+    return CSM_OK;
+}
+
+static int cmd_synth(const csm_cli_opts *o)
+{
+    if (!o->out || !o->customers || !o->months) {
+        fputs("csmetrics synth: expected --customers N --months M --out "
+              "DIR\n",
+              stderr);
+        return CSM_EUSAGE;
+    }
+    unsigned long long customers, months, seed = 0;
+    int rc = parse_count("--customers", o->customers, CSM_SYNTH_MAX_CUSTOMERS,
+                         &customers);
+    if (rc == CSM_OK)
+        rc = parse_count("--months", o->months, CSM_SYNTH_MAX_MONTHS,
+                         &months);
+    if (rc == CSM_OK && o->seed)
+        rc = parse_count("--seed", o->seed, UINT64_MAX, &seed);
+    if (rc != CSM_OK)
+        return rc;
+    csm_synth_options so = {.customers = (size_t)customers,
+                            .months = (int)months,
+                            .seed = seed};
+    if (o->start && csm_month_parse(o->start, strlen(o->start), &so.start) !=
+                        CSM_DATE_OK) {
+        fprintf(stderr, "csmetrics synth: --start \"%s\" is not a month "
+                        "(expected YYYY-MM)\n",
+                o->start);
+        return CSM_EUSAGE;
+    }
+    if (isatty(STDERR_FILENO) && !o->quiet)
+        so.progress = synth_progress;
+    csm_diags d = {0};
+    rc = csm_synth_run(&so, o->out, &d);
+    csm_cli_print_diags(&d, o);
+    csm_diags_free(&d);
+    if (rc == CSM_OK && !o->quiet)
+        printf("wrote %llu customers over %llu months to %s\n", customers,
+               months, o->out);
+    return rc;
+}
+
 const csm_command csm_commands[] = {
     {"metrics", NULL, "metrics", "--data DIR [--month YYYY-MM] [--json]",
      "print the MRR bridge and retention (all metrics with --json)",
@@ -251,6 +320,15 @@ const csm_command csm_commands[] = {
      "[,subscription_id,currency]) and writes DIR/snapshots/YYYY-MM.csv, one\n"
      "per month, which load back to the same metrics.\n",
      cmd_import_periods},
+    {"synth", NULL, "synth",
+     "--customers N --months M [--seed S] [--start YYYY-MM] --out DIR",
+     "generate a realistic, deterministic data set",
+     " customers months seed start out ",
+     "Writes DIR/snapshots/YYYY-MM.csv, costs.csv, churn_reasons.csv,\n"
+     "referrals.csv and fx.csv for N customers over M months (default start\n"
+     "2022-07).  The same options always give the same bytes.  docs/synth.md\n"
+     "describes what is modelled.\n",
+     cmd_synth},
 };
 
 const size_t csm_n_commands = sizeof csm_commands / sizeof *csm_commands;
