@@ -15,6 +15,7 @@
 #include "csmetrics/diag.h"
 #include "csmetrics/error.h"
 #include "csmetrics/retention.h"
+#include "csmetrics/ttfv.h"
 
 typedef struct csm_metrics {
     const csm_dataset *ds;  /* borrowed */
@@ -23,6 +24,7 @@ typedef struct csm_metrics {
     csm_bridge *bridge;
     csm_retention_result *retention;
     csm_cohorts *cohorts;
+    csm_ttfv *ttfv;
 } csm_metrics;
 
 /* On success returns CSM_OK and sets *out (free with csm_metrics_free).

@@ -23,6 +23,11 @@ static csm_error run_cohorts(csm_metrics *m, csm_diags *diag)
     return csm_cohorts_run(m->ds, m->cfg, m->report_month, &m->cohorts, diag);
 }
 
+static csm_error run_ttfv(csm_metrics *m, csm_diags *diag)
+{
+    return csm_ttfv_run(m->ds, m->cfg, m->report_month, &m->ttfv, diag);
+}
+
 static const struct {
     const char *name;
     csm_error (*run)(csm_metrics *m, csm_diags *diag);
@@ -30,6 +35,7 @@ static const struct {
     {"bridge", run_bridge},
     {"retention", run_retention},
     {"cohorts", run_cohorts},
+    {"ttfv", run_ttfv},
 };
 
 csm_error csm_metrics_run(const csm_dataset *ds, const csm_config *cfg,
@@ -59,5 +65,6 @@ void csm_metrics_free(csm_metrics *m)
     csm_bridge_free(m->bridge);
     csm_retention_free(m->retention);
     csm_cohorts_free(m->cohorts);
+    csm_ttfv_free(m->ttfv);
     free(m);
 }
