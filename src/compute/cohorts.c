@@ -194,14 +194,12 @@ static csm_error build_table(const csm_dataset *ds, const member *mbs,
      * row), plus the earlier cohorts that have members. */
     csm_month lo = cohort_key(ds->first_month, g);
     csm_month hi = cohort_key(report_abs, g);
-    csm_month *pre = NULL;
+    csm_month *pre = csm_xcalloc(n_mbs ? n_mbs : 1, sizeof *pre);
     size_t n_pre = 0;
     for (size_t i = 0; i < n_mbs; i++) {
         csm_month k = cohort_key(mbs[i].signup, g);
-        if (k < lo) {
-            pre = csm_xreallocarray(pre, n_pre + 1, sizeof *pre);
+        if (k < lo)
             pre[n_pre++] = k;
-        }
     }
     if (n_pre)
         qsort(pre, n_pre, sizeof *pre, cmp_month);
