@@ -82,7 +82,8 @@ extern const int csm_ttfv_within_days[CSM_TTFV_WITHIN]; /* 30, 60, 90 */
 /* Share reaching first value within `days`: 1 - S(days), interval
  * [1 - upper, 1 - lower].  Undefined after the curve's last time, except
  * that a curve that has reached 0 stays 0 (share 1, interval undefined,
- * as survfit's interval at S = 0). */
+ * as survfit's interval at S = 0); undefined too before conditional_from
+ * (nobody was watched yet). */
 typedef struct csm_ttfv_within_share {
     int days;
     csm_stats_value share, lo, hi;

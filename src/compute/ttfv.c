@@ -168,8 +168,16 @@ static csm_error summarize(const csm_ttfv_subject *sub, const size_t *idx,
     if (rc != CSM_OK)
         return rc;
     csm_km_median_time(km, &s->median);
-    for (int w = 0; w < CSM_TTFV_WITHIN; w++)
-        within_of(km, csm_ttfv_within_days[w], &s->within[w]);
+    for (int w = 0; w < CSM_TTFV_WITHIN; w++) {
+        int d = csm_ttfv_within_days[w];
+        within_of(km, d, &s->within[w]);
+        /* Nobody was watched by day d: survfit's S = 1 there is the
+         * starting value of a conditional curve, not an estimate. */
+        if (s->conditional_from.defined && d < s->conditional_from.value) {
+            memset(&s->within[w], 0, sizeof s->within[w]);
+            s->within[w].days = d;
+        }
+    }
     rc = csm_stats_wilson(churned, n, opt->level, &s->churned_before_value);
     if (keep && rc == CSM_OK)
         *keep = km;

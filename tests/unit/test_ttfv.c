@@ -554,6 +554,39 @@ static void test_all_censored(void **state)
     free(dir);
 }
 
+/* Everyone entered late: A signed 2023-10-01, watched from 2024-01-01
+ * (day 92, entry 91.5), first value 2024-01-20 = day 111.  The curve is
+ * conditional from day 92: S(30), S(60), S(90) were never observed, so
+ * the shares are undefined rather than survfit's starting S = 1.  Median:
+ * S = 0 at 111 (1 at risk, 1 event). */
+static void test_conditional(void **state)
+{
+    (void)state;
+    const char *names[] = {"2024-01"};
+    const char *bodies[] = {"customer_id,mrr,contract_start,first_value_date\n"
+                            "A,100,2023-10-01,2024-01-20\n"};
+    char *dir = write_set("ttfv-conditional", names, bodies, 1);
+    csm_dataset *ds = load_dir(dir);
+    csm_config cfg;
+    csm_config_defaults(&cfg);
+    csm_ttfv *t = run(ds, &cfg, 0);
+    const csm_ttfv_summary *o = &t->overall;
+    assert_int_equal(o->n, 1);
+    VALUE(o->conditional_from, 92);
+    VALUE(o->median.median, 111);
+    for (int w = 0; w < CSM_TTFV_WITHIN; w++) {
+        assert_int_equal(o->within[w].days, csm_ttfv_within_days[w]);
+        VALUE(o->within[w].share, NA_);
+        VALUE(o->within[w].lo, NA_);
+    }
+    assert_int_equal(t->n_quarters, 1);
+    VALUE(t->by_quarter[0].conditional_from, 92);
+    csm_ttfv_free(t);
+    csm_dataset_free(ds);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 /* No contract_start anywhere: every customer excluded and counted; every
  * figure undefined, nothing fitted, no groups, no test. */
 static void test_nobody_with_start(void **state)
@@ -644,6 +677,7 @@ int main(void)
         cmocka_unit_test(test_interval_types),
         cmocka_unit_test(test_groups),
         cmocka_unit_test(test_all_censored),
+        cmocka_unit_test(test_conditional),
         cmocka_unit_test(test_nobody_with_start),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_json),
