@@ -115,8 +115,10 @@ typedef struct csm_dataset {
     /* Non-NULL only when the past-due policy made someone inactive:
      * mrr_excluded[m][c] is the MRR it removed (billed, but not counted). */
     int64_t **mrr_excluded;
-    int32_t **attr[CSM_ATTR_COUNT]; /* [n_months][n_customers] or NULL when
-                                       no file had the column */
+    /* [n_months] arrays of n_customers elements of csm_attr_width[a]
+     * bytes, or NULL when no file had the column.  Read them with
+     * csm_ds_attr(). */
+    void **attr[CSM_ATTR_COUNT];
 
     int64_t *month_total;     /* Σ of snapshot rows, at month's rate */
     int64_t *month_excluded;  /* part of month_total the past-due policy
@@ -160,13 +162,31 @@ static inline bool csm_ds_active(const csm_dataset *ds, int m, size_t c)
     return csm_ds_mrr(ds, m, c) > 0;
 }
 
+/* Bytes each attribute takes per customer-month: 1 (int8, missing =
+ * INT8_MIN: nps, champion_left, health_score), 2 (uint16 string index,
+ * missing = UINT16_MAX: segment, plan, owner) or 4 (int32, missing =
+ * CSM_NA).  Narrow types keep 100,000 customers x 60 months small. */
+extern const uint8_t csm_attr_width[CSM_ATTR_COUNT];
+
 /* Attribute a of customer c in month index m, or CSM_NA. */
 static inline int32_t csm_ds_attr(const csm_dataset *ds, int m, csm_attr a,
                                   size_t c)
 {
     if (m < 0 || m >= ds->n_months || !ds->attr[a])
         return CSM_NA;
-    return ds->attr[a][m][c];
+    const void *col = ds->attr[a][m];
+    switch (csm_attr_width[a]) {
+    case 1: {
+        int8_t v = ((const int8_t *)col)[c];
+        return v == INT8_MIN ? CSM_NA : v;
+    }
+    case 2: {
+        uint16_t v = ((const uint16_t *)col)[c];
+        return v == UINT16_MAX ? CSM_NA : (int32_t)v;
+    }
+    default:
+        return ((const int32_t *)col)[c];
+    }
 }
 
 /* String of an attribute stored as a string index ("" when missing). */

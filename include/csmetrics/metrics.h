@@ -14,6 +14,8 @@
 #include "csmetrics/dataset.h"
 #include "csmetrics/diag.h"
 #include "csmetrics/error.h"
+#include "csmetrics/nrr_methods.h"
+#include "csmetrics/renewals.h"
 #include "csmetrics/retention.h"
 #include "csmetrics/ttfv.h"
 
@@ -23,6 +25,8 @@ typedef struct csm_metrics {
     int report_month;       /* month index */
     csm_bridge *bridge;
     csm_retention_result *retention;
+    csm_nrr_methods *nrr_methods;
+    csm_renewals *renewals;
     csm_cohorts *cohorts;
     csm_ttfv *ttfv;
 } csm_metrics;

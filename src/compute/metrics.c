@@ -18,6 +18,18 @@ static csm_error run_retention(csm_metrics *m, csm_diags *diag)
                              diag);
 }
 
+static csm_error run_nrr_methods(csm_metrics *m, csm_diags *diag)
+{
+    return csm_nrr_methods_run(m->ds, m->cfg, m->bridge, m->report_month,
+                               &m->nrr_methods, diag);
+}
+
+static csm_error run_renewals(csm_metrics *m, csm_diags *diag)
+{
+    return csm_renewals_run(m->ds, m->cfg, m->report_month, &m->renewals,
+                            diag);
+}
+
 static csm_error run_cohorts(csm_metrics *m, csm_diags *diag)
 {
     return csm_cohorts_run(m->ds, m->cfg, m->report_month, &m->cohorts, diag);
@@ -34,6 +46,8 @@ static const struct {
 } families[] = {
     {"bridge", run_bridge},
     {"retention", run_retention},
+    {"nrr_methods", run_nrr_methods},
+    {"renewals", run_renewals},
     {"cohorts", run_cohorts},
     {"ttfv", run_ttfv},
 };
@@ -64,6 +78,8 @@ void csm_metrics_free(csm_metrics *m)
         return;
     csm_bridge_free(m->bridge);
     csm_retention_free(m->retention);
+    csm_nrr_methods_free(m->nrr_methods);
+    csm_renewals_free(m->renewals);
     csm_cohorts_free(m->cohorts);
     csm_ttfv_free(m->ttfv);
     free(m);

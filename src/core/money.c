@@ -295,7 +295,18 @@ bool csm_muldiv_round(int64_t a, int64_t b, int64_t d, int64_t *out)
     if (d <= 0 || (uint64_t)d >= ((uint64_t)1 << 62))
         return false;
     bool neg = (a < 0) != (b < 0);
-    u128 p = mul64(mag64(a), mag64(b));
+    uint64_t ma = mag64(a), mb = mag64(b);
+    /* Fast path: the product fits in 63 bits (almost every conversion). */
+    if (mb == 0 || ma <= (uint64_t)INT64_MAX / mb) {
+        uint64_t prod = ma * mb, q = prod / (uint64_t)d,
+                 rem = prod % (uint64_t)d;
+        uint64_t twice = rem * 2;
+        if (twice > (uint64_t)d || (twice == (uint64_t)d && (q & 1u)))
+            q++;
+        *out = neg ? -(int64_t)q : (int64_t)q;
+        return true;
+    }
+    u128 p = mul64(ma, mb);
     uint64_t rem;
     u128 q = divmod(p, (uint64_t)d, &rem);
     /* Round half to even on the magnitude; symmetric for negatives. */

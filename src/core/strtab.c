@@ -19,6 +19,11 @@ uint64_t csm_hash_bytes(const char *s, size_t len)
     return h;
 }
 
+static uint64_t slot_value(uint64_t h, uint32_t index)
+{
+    return (h & 0xFFFFFFFF00000000ULL) | ((uint64_t)index + 1);
+}
+
 static void rehash(csm_strtab *t, uint32_t nslots)
 {
     free(t->slots);
@@ -28,7 +33,7 @@ static void rehash(csm_strtab *t, uint32_t nslots)
         uint32_t s = (uint32_t)t->hashes[i] & (nslots - 1);
         while (t->slots[s])
             s = (s + 1) & (nslots - 1);
-        t->slots[s] = i + 1;
+        t->slots[s] = slot_value(t->hashes[i], i);
     }
 }
 
@@ -37,16 +42,18 @@ static uint32_t lookup(const csm_strtab *t, const char *s, size_t len,
 {
     uint32_t mask = t->nslots - 1;
     uint32_t i = (uint32_t)h & mask;
+    uint64_t tag = h & 0xFFFFFFFF00000000ULL;
     for (;;) {
-        uint32_t v = t->slots[i];
+        uint64_t v = t->slots[i];
         if (!v) {
             *slot = i;
             return CSM_STRTAB_NONE;
         }
-        uint32_t k = v - 1;
-        if (t->hashes[k] == h && t->lens[k] == len &&
-            memcmp(t->strs[k], s, len) == 0)
-            return k;
+        if ((v & 0xFFFFFFFF00000000ULL) == tag) {
+            uint32_t k = (uint32_t)(v & 0xFFFFFFFFu) - 1;
+            if (t->lens[k] == len && memcmp(t->strs[k], s, len) == 0)
+                return k;
+        }
         i = (i + 1) & mask;
     }
 }
@@ -81,7 +88,7 @@ uint32_t csm_strtab_intern(csm_strtab *t, const char *s, size_t len,
     t->strs[k] = csm_xstrndup(s, len);
     t->lens[k] = (uint32_t)len;
     t->hashes[k] = h;
-    t->slots[slot] = k + 1;
+    t->slots[slot] = slot_value(h, k);
     /* Keep the load factor under one half. */
     if ((uint64_t)t->n * 2 > t->nslots)
         rehash(t, t->nslots * 2);

@@ -6,6 +6,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "csmetrics/sort.h"
 #include "csmetrics/xalloc.h"
@@ -18,19 +21,29 @@ void csm_builder_init(csm_builder *b, csm_dataset *ds, const csm_config *cfg)
     pthread_mutex_init(&b->lock, NULL);
 }
 
+static void col_free(csm_col *col)
+{
+    for (size_t i = 0; i < col->n_chunks; i++)
+        free(col->chunks[i]);
+    free(col->chunks);
+    col->chunks = NULL;
+    col->n_chunks = 0;
+}
+
 static void block_free(csm_block *blk)
 {
-    free(blk->mrr);
-    free(blk->alt);
-    free(blk->present);
+    col_free(&blk->mrr);
+    col_free(&blk->alt);
+    col_free(&blk->present);
     for (int a = 0; a < CSM_ATTR_COUNT; a++)
-        free(blk->attr[a]);
+        col_free(&blk->attr[a]);
+    free(blk);
 }
 
 void csm_builder_free(csm_builder *b)
 {
     for (size_t i = 0; i < b->n_blocks; i++)
-        block_free(&b->blocks[i]);
+        block_free(b->blocks[i]);
     free(b->blocks);
     free(b->name_month);
     free(b->currency_month);
@@ -38,25 +51,71 @@ void csm_builder_free(csm_builder *b)
     memset(b, 0, sizeof *b);
 }
 
-static void fill_na(int32_t *p, size_t from, size_t to)
+/* Fills n elements at p with the column's "missing" value. */
+static void fill_missing(const csm_col *col, unsigned char *p, size_t n)
 {
-    for (size_t i = from; i < to; i++)
-        p[i] = CSM_NA;
+    if (col->kind == 0) {
+        memset(p, 0, n * col->width);
+    } else if (col->width == 1) {
+        memset(p, 0x80, n); /* INT8_MIN */
+    } else if (col->width == 2) {
+        memset(p, 0xFF, n * 2); /* UINT16_MAX */
+    } else {
+        int32_t na = CSM_NA;
+        for (size_t i = 0; i < n; i++)
+            memcpy(p + i * 4, &na, 4);
+    }
 }
 
-static void grow_block(csm_block *blk, size_t old, size_t cap)
+static unsigned char *col_elem(csm_col *col, uint32_t c)
 {
-    blk->mrr = csm_xreallocarray(blk->mrr, cap, sizeof *blk->mrr);
-    memset(blk->mrr + old, 0, (cap - old) * sizeof *blk->mrr);
-    blk->alt = csm_xreallocarray(blk->alt, cap, sizeof *blk->alt);
-    memset(blk->alt + old, 0, (cap - old) * sizeof *blk->alt);
-    blk->present = csm_xreallocarray(blk->present, cap, 1);
-    memset(blk->present + old, 0, cap - old);
-    for (int a = 0; a < CSM_ATTR_COUNT; a++) {
-        if (!blk->attr[a])
-            continue;
-        blk->attr[a] = csm_xreallocarray(blk->attr[a], cap, sizeof(int32_t));
-        fill_na(blk->attr[a], old, cap);
+    size_t k = (size_t)c >> CSM_CHUNK_BITS;
+    if (k >= col->n_chunks) {
+        size_t n = k + 1;
+        col->chunks = csm_xreallocarray(col->chunks, n, sizeof *col->chunks);
+        for (size_t i = col->n_chunks; i < n; i++)
+            col->chunks[i] = NULL;
+        col->n_chunks = n;
+    }
+    if (!col->chunks[k]) {
+        col->chunks[k] = csm_xmalloc(CSM_CHUNK * col->width);
+        fill_missing(col, col->chunks[k], CSM_CHUNK);
+    }
+    return col->chunks[k] + ((size_t)c & (CSM_CHUNK - 1)) * col->width;
+}
+
+int64_t *csm_block_mrr(csm_block *blk, uint32_t c)
+{
+    return (int64_t *)(void *)col_elem(&blk->mrr, c);
+}
+
+int64_t *csm_block_alt(csm_block *blk, uint32_t c)
+{
+    return (int64_t *)(void *)col_elem(&blk->alt, c);
+}
+
+void csm_block_present(csm_block *blk, uint32_t c)
+{
+    *col_elem(&blk->present, c) = 1;
+}
+
+void csm_block_attr(csm_block *blk, csm_attr a, uint32_t c, int32_t v)
+{
+    blk->has_attr[a] = true;
+    unsigned char *p = col_elem(&blk->attr[a], c);
+    switch (csm_attr_width[a]) {
+    case 1: {
+        int8_t x = v == CSM_NA ? INT8_MIN : (int8_t)v;
+        memcpy(p, &x, 1);
+        break;
+    }
+    case 2: {
+        uint16_t x = v == CSM_NA ? UINT16_MAX : (uint16_t)v;
+        memcpy(p, &x, 2);
+        break;
+    }
+    default:
+        memcpy(p, &v, 4);
     }
 }
 
@@ -68,9 +127,7 @@ uint32_t csm_builder_customer(csm_builder *b, const char *id, size_t len)
     if (!added)
         return c;
     if (c >= b->cap) {
-        size_t old = b->cap, cap = b->cap ? b->cap * 2 : 1024;
-        for (size_t i = 0; i < b->n_blocks; i++)
-            grow_block(&b->blocks[i], old, cap);
+        size_t cap = b->cap ? b->cap * 2 : 1024;
         ds->names = csm_xreallocarray(ds->names, cap, sizeof *ds->names);
         ds->contract_start = csm_xreallocarray(ds->contract_start, cap,
                                                sizeof *ds->contract_start);
@@ -94,14 +151,21 @@ uint32_t csm_builder_customer(csm_builder *b, const char *id, size_t len)
     return c;
 }
 
+static void col_init(csm_col *col, unsigned width, int kind)
+{
+    memset(col, 0, sizeof *col);
+    col->width = width;
+    col->kind = kind;
+}
+
 csm_block *csm_builder_block(csm_builder *b, csm_month m, size_t file,
                              size_t *clash)
 {
     for (size_t i = 0; i < b->n_blocks; i++) {
-        if (b->blocks[i].month == m) {
-            if (b->blocks[i].file != file && clash)
-                *clash = b->blocks[i].file;
-            return &b->blocks[i];
+        if (b->blocks[i]->month == m) {
+            if (b->blocks[i]->file != file && clash)
+                *clash = b->blocks[i]->file;
+            return b->blocks[i];
         }
     }
     if (b->n_blocks == b->cap_blocks) {
@@ -109,27 +173,41 @@ csm_block *csm_builder_block(csm_builder *b, csm_month m, size_t file,
         b->blocks = csm_xreallocarray(b->blocks, b->cap_blocks,
                                       sizeof *b->blocks);
     }
-    csm_block *blk = &b->blocks[b->n_blocks++];
-    memset(blk, 0, sizeof *blk);
+    csm_block *blk = csm_xcalloc(1, sizeof *blk);
     blk->month = m;
     blk->file = file;
-    grow_block(blk, 0, b->cap ? b->cap : 1);
+    col_init(&blk->mrr, 8, 0);
+    col_init(&blk->alt, 8, 0);
+    col_init(&blk->present, 1, 0);
+    for (int a = 0; a < CSM_ATTR_COUNT; a++)
+        col_init(&blk->attr[a], csm_attr_width[a], 1);
+    b->blocks[b->n_blocks++] = blk;
     return blk;
 }
 
-int32_t *csm_builder_attr(csm_builder *b, csm_block *blk, csm_attr a)
+/* Gathers a column into one array in the order perm gives (new index i =
+ * old customer perm[i]) and frees its chunks. */
+static void *gather(csm_col *col, const uint32_t *perm, size_t n)
 {
-    if (!blk->attr[a]) {
-        size_t cap = b->cap ? b->cap : 1;
-        blk->attr[a] = csm_xmalloc(cap * sizeof(int32_t));
-        fill_na(blk->attr[a], 0, cap);
+    unsigned char *out = csm_xmalloc((n ? n : 1) * col->width);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t c = perm[i];
+        size_t k = (size_t)c >> CSM_CHUNK_BITS;
+        unsigned char *dst = out + i * col->width;
+        if (k < col->n_chunks && col->chunks[k])
+            memcpy(dst,
+                   col->chunks[k] + ((size_t)c & (CSM_CHUNK - 1)) * col->width,
+                   col->width);
+        else
+            fill_missing(col, dst, 1);
     }
-    return blk->attr[a];
+    col_free(col);
+    return out;
 }
 
 static int cmp_block(const void *x, const void *y)
 {
-    const csm_block *a = x, *b = y;
+    const csm_block *a = *(csm_block *const *)x, *b = *(csm_block *const *)y;
     return (a->month > b->month) - (a->month < b->month);
 }
 
@@ -176,7 +254,9 @@ static int cmp_index(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
-static void sort_customers(csm_builder *b)
+/* Sorts customers by id; returns the permutation (new index i = old
+ * index perm[i]) for the block columns, which finish gathers. */
+static uint32_t *sort_customers(csm_builder *b)
 {
     csm_dataset *ds = b->ds;
     size_t n = ds->n_customers;
@@ -191,19 +271,9 @@ static void sort_customers(csm_builder *b)
     PERMUTE(csm_day, ds->contract_start);
     PERMUTE(csm_day, ds->first_value);
     PERMUTE(uint32_t, ds->currency_of);
-    for (size_t k = 0; k < b->n_blocks; k++) {
-        csm_block *blk = &b->blocks[k];
-        PERMUTE(int64_t, blk->mrr);
-        PERMUTE(int64_t, blk->alt);
-        PERMUTE(uint8_t, blk->present);
-        for (int a = 0; a < CSM_ATTR_COUNT; a++)
-            if (blk->attr[a])
-                PERMUTE(int32_t, blk->attr[a]);
-    }
-    free(perm);
     b->cap = n;
+    return perm;
 }
-
 
 /* Strings are interned in the order files happen to be merged; sort them
  * (keeping "" at 0) and remap the string-valued columns. */
@@ -228,10 +298,10 @@ static void sort_strings(csm_builder *b)
         for (size_t s = 0; s < 3; s++) {
             if (!ds->attr[string_attrs[s]])
                 continue;
-            int32_t *col = ds->attr[string_attrs[s]][k];
+            uint16_t *col = ds->attr[string_attrs[s]][k];
             for (size_t c = 0; c < ds->n_customers; c++)
-                if (col[c] != CSM_NA)
-                    col[c] = (int32_t)inverse[col[c]];
+                if (col[c] != UINT16_MAX)
+                    col[c] = (uint16_t)inverse[col[c]];
         }
     }
     for (size_t c = 0; c < ds->n_customers; c++)
@@ -296,7 +366,7 @@ csm_error csm_builder_finish(csm_builder *b, csm_diags *diag)
                        : csm_xstrdup(p);
     }
     for (size_t i = 1; i < b->n_blocks; i++) {
-        csm_month prev = b->blocks[i - 1].month, cur = b->blocks[i].month;
+        csm_month prev = b->blocks[i - 1]->month, cur = b->blocks[i]->month;
         for (csm_month m = prev + 1; m < cur; m++) {
             char a[CSM_DATE_BUFSZ], p[CSM_DATE_BUFSZ], n[CSM_DATE_BUFSZ];
             csm_loc loc = {.file = folder, .offset = -1};
@@ -313,8 +383,8 @@ csm_error csm_builder_finish(csm_builder *b, csm_diags *diag)
         return CSM_EDATA;
     size_t nb = b->n_blocks;
     int nm = (int)nb;
-    sort_customers(b);
-    ds->first_month = b->blocks[0].month;
+    uint32_t *perm = sort_customers(b);
+    ds->first_month = b->blocks[0]->month;
     ds->n_months = nm;
     ds->mrr = csm_xcalloc(nb, sizeof *ds->mrr);
     ds->present = csm_xcalloc(nb, sizeof *ds->present);
@@ -326,37 +396,38 @@ csm_error csm_builder_finish(csm_builder *b, csm_diags *diag)
     bool attr_any[CSM_ATTR_COUNT] = {false};
     for (size_t k = 0; k < nb; k++)
         for (int a = 0; a < CSM_ATTR_COUNT; a++)
-            attr_any[a] = attr_any[a] || b->blocks[k].attr[a];
+            attr_any[a] = attr_any[a] || b->blocks[k]->has_attr[a];
     for (int a = 0; a < CSM_ATTR_COUNT; a++)
         if (attr_any[a])
             ds->attr[a] = csm_xcalloc(nb, sizeof *ds->attr[a]);
     size_t n = ds->n_customers;
+    /* Gather one column at a time, freeing its chunks as it goes, so the
+     * peak is the data plus one column. */
     for (size_t k = 0; k < nb; k++) {
-        csm_block *blk = &b->blocks[k];
-        ds->mrr[k] = blk->mrr;
-        blk->mrr = NULL;
-        ds->present[k] = blk->present;
-        blk->present = NULL;
-        if (ds->mrr_alt) {
-            ds->mrr_alt[k] = blk->alt;
-            blk->alt = NULL;
-        }
+        csm_block *blk = b->blocks[k];
+        ds->mrr[k] = gather(&blk->mrr, perm, n);
+        ds->present[k] = gather(&blk->present, perm, n);
+        if (ds->mrr_alt)
+            ds->mrr_alt[k] = gather(&blk->alt, perm, n);
+        else
+            col_free(&blk->alt);
         for (int a = 0; a < CSM_ATTR_COUNT; a++) {
-            if (!attr_any[a])
-                continue;
-            if (!blk->attr[a]) {
-                blk->attr[a] = csm_xmalloc((n ? n : 1) * sizeof(int32_t));
-                fill_na(blk->attr[a], 0, n);
-            }
-            ds->attr[a][k] = blk->attr[a];
-            blk->attr[a] = NULL;
+            if (attr_any[a])
+                ds->attr[a][k] = gather(&blk->attr[a], perm, n);
         }
         ds->month_total[k] = blk->total;
         ds->month_rows[k] = blk->rows;
-        for (size_t f = 0; f < ds->n_files; f++)
-            if (f == blk->file && ds->files[f].month == CSM_NO_MONTH)
-                ds->files[f].month = blk->month;
+#if defined(__GLIBC__)
+        /* The freed chunks are small heap blocks the flat (mmap'd) arrays
+         * cannot reuse: give their pages back as we go, so the peak stays
+         * near one copy of the data. */
+        malloc_trim(0);
+#endif
+        if (ds->source == CSM_SOURCE_SNAPSHOTS && blk->file < ds->n_files &&
+            ds->files[blk->file].month == CSM_NO_MONTH)
+            ds->files[blk->file].month = blk->month;
     }
+    free(perm);
     for (size_t c = 0; c < n; c++)
         if (!ds->names[c])
             ds->names[c] = csm_xstrdup("");

@@ -11,14 +11,25 @@
 #include "csmetrics/diag.h"
 #include "csmetrics/error.h"
 
-/* One month of data under construction, arrays sized to the builder's
- * customer capacity. */
+/* A column under construction: elements in chunks of CSM_CHUNK customers,
+ * allocated when first written, so a growing customer count never copies
+ * or over-allocates; finish gathers each column into one exact array. */
+#define CSM_CHUNK_BITS 12
+#define CSM_CHUNK ((size_t)1 << CSM_CHUNK_BITS)
+
+typedef struct csm_col {
+    unsigned char **chunks;
+    size_t n_chunks;
+    unsigned width; /* bytes per element */
+    int kind;       /* 0: zero-filled, 1: attribute (filled with "missing") */
+} csm_col;
+
+/* One month of data under construction. */
 typedef struct csm_block {
     csm_month month;
-    int64_t *mrr;
-    int64_t *alt;
-    uint8_t *present;
-    int32_t *attr[CSM_ATTR_COUNT];
+    csm_col mrr, alt, present;
+    csm_col attr[CSM_ATTR_COUNT];
+    bool has_attr[CSM_ATTR_COUNT];
     int64_t total;
     long rows;
     size_t file; /* index of the file that holds this month */
@@ -27,14 +38,22 @@ typedef struct csm_block {
 typedef struct csm_builder {
     csm_dataset *ds;
     const csm_config *cfg;
-    csm_block *blocks; /* unordered while loading */
+    csm_block **blocks; /* unordered while loading; pointers stay valid */
     size_t n_blocks, cap_blocks;
-    size_t cap; /* customer capacity of every array */
+    size_t cap; /* capacity of the per-customer arrays */
     csm_month *name_month;     /* per customer: month the name is from */
     csm_month *currency_month; /* per customer: month the currency is from */
     bool multi_currency;       /* a non-reporting currency occurred */
     pthread_mutex_t lock;
 } csm_builder;
+
+/* Element access (allocating the chunk on first use). */
+int64_t *csm_block_mrr(csm_block *blk, uint32_t c);
+int64_t *csm_block_alt(csm_block *blk, uint32_t c);
+void csm_block_present(csm_block *blk, uint32_t c);
+/* Stores an attribute value (CSM_NA allowed); string indexes must be below
+ * 65535 (the caller checks), small values must fit their width. */
+void csm_block_attr(csm_block *blk, csm_attr a, uint32_t c, int32_t v);
 
 void csm_builder_init(csm_builder *b, csm_dataset *ds, const csm_config *cfg);
 void csm_builder_free(csm_builder *b);
@@ -44,8 +63,6 @@ uint32_t csm_builder_customer(csm_builder *b, const char *id, size_t len);
  * to the other file's index when another file already holds month m. */
 csm_block *csm_builder_block(csm_builder *b, csm_month m, size_t file,
                              size_t *clash);
-/* Makes sure block k has an array for attribute a. */
-int32_t *csm_builder_attr(csm_builder *b, csm_block *blk, csm_attr a);
 /* Orders months (checking they are contiguous), sorts customers and
  * strings, applies the past-due policy and fills the data set.  Returns
  * CSM_OK or CSM_EDATA with diagnostics. */

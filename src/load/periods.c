@@ -343,10 +343,10 @@ csm_error csm_load_periods(csm_builder *b, const char *path,
                                               ds->decimals, &alt))
                     alt = amount;
             }
-            if (!csm_money_add(blk->mrr[p->customer], amount,
-                               &blk->mrr[p->customer]) ||
-                !csm_money_add(blk->alt[p->customer], alt,
-                               &blk->alt[p->customer]) ||
+            int64_t *bm = csm_block_mrr(blk, p->customer);
+            int64_t *ba = csm_block_alt(blk, p->customer);
+            if (!csm_money_add(*bm, amount, bm) ||
+                !csm_money_add(*ba, alt, ba) ||
                 !csm_money_add(blk->total, amount, &blk->total)) {
                 perr(&x, p->line, P_AMOUNT, "mrr-overflow",
                      "the month's total MRR exceeds what can be held "
@@ -354,7 +354,7 @@ csm_error csm_load_periods(csm_builder *b, const char *path,
                 rc = CSM_EDATA;
                 break;
             }
-            blk->present[p->customer] = 1;
+            csm_block_present(blk, p->customer);
             blk->rows++;
         }
     }

@@ -118,16 +118,25 @@ static const csm_rate *fx_lookup(const fx_index *fx, const char *code,
 /* One customer's rows of one month in one file, summed. */
 typedef struct agg {
     csm_month month;
+    uint32_t slot;          /* index into job->months */
     uint32_t key;           /* index into job->keys: month bytes + id */
+    uint32_t rows;          /* rows summed into this record */
+    uint32_t sub_len;       /* first row's subscription id, in subarena */
+    size_t sub_off;
     int64_t mrr, alt;
     int64_t sums[3];        /* active, licensed users, open tickets; -1 */
     int32_t attr[CSM_ATTR_COUNT];
     csm_day contract_start, first_value;
-    uint32_t name, currency; /* job->strs index, or CSM_STRTAB_NONE */
+    uint32_t currency;      /* job->strs index, or CSM_STRTAB_NONE */
+    /* First non-empty customer_name, in job->names (length 0: none).
+     * Names are copied, not interned: there is one per customer. */
+    size_t name_off;
+    uint32_t name_len;
 } agg;
 
 typedef struct month_sum {
     csm_month month;
+    csm_block *block; /* set while merging */
     int64_t total;
     long rows;
 } month_sum;
@@ -158,7 +167,11 @@ typedef struct job {
     /* parse state */
     csm_header_map map;
     bool have_header;
-    csm_strbuf kb; /* key scratch, reused for every row */
+    csm_strbuf kb;       /* key scratch, reused for every row */
+    csm_strbuf subarena; /* first subscription id of each record */
+    csm_strbuf names;    /* customer names of the records */
+    char last_cur[4];    /* currency decimals cache */
+    int last_dec;
 } job;
 
 static csm_loc row_loc(const job *j, const csm_csv_record *rec, size_t k)
@@ -246,15 +259,15 @@ static uint32_t intern_opt(job *j, const csm_csv_record *rec, size_t k)
     return csm_strtab_intern(&j->strs, s, len, NULL);
 }
 
-static month_sum *month_slot(job *j, csm_month m)
+static uint32_t month_slot(job *j, csm_month m)
 {
     for (size_t i = 0; i < j->n_months; i++)
         if (j->months[i].month == m)
-            return &j->months[i];
+            return (uint32_t)i;
     j->months = csm_xreallocarray(j->months, j->n_months + 1,
                                   sizeof *j->months);
-    j->months[j->n_months] = (month_sum){m, 0, 0};
-    return &j->months[j->n_months++];
+    j->months[j->n_months] = (month_sum){m, NULL, 0, 0};
+    return (uint32_t)j->n_months++;
 }
 
 static bool all_blank(const csm_csv_record *rec)
@@ -362,7 +375,13 @@ static csm_error on_record(void *ctx, const csm_csv_record *rec)
         if (len == 3) {
             memcpy(curbuf, cs, 3);
             curbuf[3] = '\0';
-            d = csm_currency_decimals(curbuf);
+            if (memcmp(curbuf, j->last_cur, 4) == 0) {
+                d = j->last_dec;
+            } else {
+                d = csm_currency_decimals(curbuf);
+                memcpy(j->last_cur, curbuf, 4);
+                j->last_dec = d;
+            }
         }
         if (d < 0) {
             row_error(j, rec, S_CURRENCY, "currency",
@@ -461,28 +480,64 @@ static csm_error on_record(void *ctx, const csm_csv_record *rec)
     if (csm_diags_errors(&j->diags) != errors_before)
         return CSM_OK;
 
-    /* Same (customer, subscription) twice in a month is an error. */
+    /* The customer's record of this month, and the duplicate check: the
+     * same (customer, subscription) twice in a month is an error.  Most
+     * customers have one row a month, so the subscription table is only
+     * used from a customer's second row on. */
     csm_strbuf *kb = &j->kb;
     key_bytes(kb, month, id, id_len);
-    csm_strbuf_putc(kb, '\x1f');
-    csm_strbuf_append(kb, sub ? sub : "", sub_len);
     int added;
-    csm_strtab_intern(&j->subs, kb->data, kb->len, &added);
-    if (!added) {
-        if (sub_len)
-            row_error(j, rec, S_SUBSCRIPTION_ID, "duplicate-row",
-                      "customer %.*s has subscription %.*s twice in this "
-                      "month (expected each (customer_id, subscription_id) "
-                      "once)",
-                      (int)id_len, id, (int)sub_len, sub);
-        else
-            row_error(j, rec, S_CUSTOMER_ID, "duplicate-row",
-                      "customer %.*s appears twice in this month without "
-                      "distinct subscription_id values (expected one row, "
-                      "or one per subscription_id)",
-                      (int)id_len, id);
-        return CSM_OK;
+    uint32_t k = csm_strtab_intern(&j->keys, kb->data, kb->len, &added);
+    /* Keys and aggregates grow in step: key k is aggregate k. */
+    if (added) {
+        if (j->n_aggs == j->cap_aggs) {
+            j->cap_aggs = j->cap_aggs ? j->cap_aggs * 2 : 1024;
+            j->aggs = csm_xreallocarray(j->aggs, j->cap_aggs,
+                                        sizeof *j->aggs);
+        }
+        agg *a = &j->aggs[j->n_aggs++];
+        memset(a, 0, sizeof *a);
+        a->month = month;
+        a->slot = month_slot(j, month);
+        a->key = k;
+        a->sums[0] = a->sums[1] = a->sums[2] = -1;
+        for (int i = 0; i < CSM_ATTR_COUNT; i++)
+            a->attr[i] = CSM_NA;
+        a->contract_start = a->first_value = CSM_NO_DATE;
+        a->currency = CSM_STRTAB_NONE;
+        a->sub_off = j->subarena.len;
+        a->sub_len = (uint32_t)sub_len;
+        csm_strbuf_append(&j->subarena, sub ? sub : "", sub_len);
+    } else {
+        agg *a = &j->aggs[k];
+        if (a->rows == 1) {
+            /* Second row: register the first row's subscription. */
+            csm_strbuf_putc(kb, '\x1f');
+            csm_strbuf_append(kb, j->subarena.data + a->sub_off, a->sub_len);
+            csm_strtab_intern(&j->subs, kb->data, kb->len, NULL);
+            key_bytes(kb, month, id, id_len);
+        }
+        csm_strbuf_putc(kb, '\x1f');
+        csm_strbuf_append(kb, sub ? sub : "", sub_len);
+        int fresh;
+        csm_strtab_intern(&j->subs, kb->data, kb->len, &fresh);
+        if (!fresh) {
+            if (sub_len)
+                row_error(j, rec, S_SUBSCRIPTION_ID, "duplicate-row",
+                          "customer %.*s has subscription %.*s twice in this "
+                          "month (expected each (customer_id, "
+                          "subscription_id) once)",
+                          (int)id_len, id, (int)sub_len, sub);
+            else
+                row_error(j, rec, S_CUSTOMER_ID, "duplicate-row",
+                          "customer %.*s appears twice in this month "
+                          "without distinct subscription_id values "
+                          "(expected one row, or one per subscription_id)",
+                          (int)id_len, id);
+            return CSM_OK;
+        }
     }
+    j->aggs[k].rows++;
 
     /* Convert to the reporting currency, at this month's rate and at the
      * rate the fx policy classifies movements at. */
@@ -515,27 +570,8 @@ static csm_error on_record(void *ctx, const csm_csv_record *rec)
     }
 
     /* Aggregate into the (month, customer) record. */
-    key_bytes(kb, month, id, id_len);
-    uint32_t k = csm_strtab_intern(&j->keys, kb->data, kb->len, &added);
-    /* Keys and aggregates grow in step: key k is aggregate k. */
-    if (added) {
-        if (j->n_aggs == j->cap_aggs) {
-            j->cap_aggs = j->cap_aggs ? j->cap_aggs * 2 : 1024;
-            j->aggs = csm_xreallocarray(j->aggs, j->cap_aggs,
-                                        sizeof *j->aggs);
-        }
-        agg *a = &j->aggs[j->n_aggs++];
-        memset(a, 0, sizeof *a);
-        a->month = month;
-        a->key = k;
-        a->sums[0] = a->sums[1] = a->sums[2] = -1;
-        for (int i = 0; i < CSM_ATTR_COUNT; i++)
-            a->attr[i] = CSM_NA;
-        a->contract_start = a->first_value = CSM_NO_DATE;
-        a->name = a->currency = CSM_STRTAB_NONE;
-    }
     agg *a = &j->aggs[k];
-    month_sum *ms_slot = month_slot(j, month);
+    month_sum *ms_slot = &j->months[a->slot];
     if (!csm_money_add(a->mrr, amount, &a->mrr) ||
         !csm_money_add(a->alt, alt, &a->alt) ||
         !csm_money_add(ms_slot->total, amount, &ms_slot->total)) {
@@ -592,8 +628,14 @@ static csm_error on_record(void *ctx, const csm_csv_record *rec)
         if (s != CSM_STRTAB_NONE)
             a->attr[text_attrs[i].attr] = (int32_t)s;
     }
-    if (a->name == CSM_STRTAB_NONE)
-        a->name = intern_opt(j, rec, S_CUSTOMER_NAME);
+    if (a->name_len == 0) {
+        const char *nm = csm_field(&j->map, rec, S_CUSTOMER_NAME, &len);
+        if (nm && len) {
+            a->name_off = j->names.len;
+            a->name_len = (uint32_t)len;
+            csm_strbuf_append(&j->names, nm, len);
+        }
+    }
     if (a->currency == CSM_STRTAB_NONE)
         a->currency = csm_strtab_intern(&j->strs, cur, 3, NULL);
     return CSM_OK;
@@ -616,11 +658,16 @@ static void job_parse(job *j)
         j->rc = CSM_EDATA;
 }
 
-/* Maps a job-local string into the data set's strings (builder locked). */
-static int32_t global_string(csm_builder *b, const job *j, uint32_t local)
+/* Maps a job-local string into the data set's strings (builder locked),
+ * through a per-file cache so each distinct string is looked up once. */
+static uint32_t global_string(csm_builder *b, uint32_t *cache,
+                              const job *j, uint32_t local)
 {
+    if (cache[local] != CSM_STRTAB_NONE)
+        return cache[local];
     const char *s = csm_strtab_get(&j->strs, local);
-    return (int32_t)csm_strtab_intern(&b->ds->strings, s, strlen(s), NULL);
+    cache[local] = csm_strtab_intern(&b->ds->strings, s, strlen(s), NULL);
+    return cache[local];
 }
 
 static void note_currency(csm_builder *b, uint32_t gs)
@@ -658,16 +705,22 @@ static void job_merge(csm_builder *b, job *j)
         /* Each month has one file, so these are this file's rows. */
         blk->total = j->months[i].total;
         blk->rows = j->months[i].rows;
+        j->months[i].block = blk;
     }
+    uint32_t *cache = csm_xmalloc((j->strs.n ? j->strs.n : 1) *
+                                  sizeof *cache);
+    for (uint32_t i = 0; i < j->strs.n; i++)
+        cache[i] = CSM_STRTAB_NONE;
+    bool too_many = false;
     for (size_t i = 0; i < j->n_aggs; i++) {
         const agg *a = &j->aggs[i];
         const char *key = csm_strtab_get(&j->keys, a->key);
         size_t klen = j->keys.lens[a->key];
         uint32_t c = csm_builder_customer(b, key + 4, klen - 4);
-        csm_block *blk = csm_builder_block(b, a->month, j->file, NULL);
-        blk->mrr[c] = a->mrr;
-        blk->alt[c] = a->alt;
-        blk->present[c] = 1;
+        csm_block *blk = j->months[a->slot].block;
+        *csm_block_mrr(blk, c) = a->mrr;
+        *csm_block_alt(blk, c) = a->alt;
+        csm_block_present(blk, c);
         for (int at = 0; at < CSM_ATTR_COUNT; at++) {
             int32_t val = a->attr[at];
             if (at == CSM_ATTR_ACTIVE_USERS)
@@ -679,9 +732,16 @@ static void job_merge(csm_builder *b, job *j)
             if (val == CSM_NA)
                 continue;
             if (at == CSM_ATTR_SEGMENT || at == CSM_ATTR_PLAN ||
-                at == CSM_ATTR_OWNER)
-                val = global_string(b, j, (uint32_t)val);
-            csm_builder_attr(b, blk, (csm_attr)at)[c] = val;
+                at == CSM_ATTR_OWNER) {
+                uint32_t g = global_string(b, cache, j, (uint32_t)val);
+                /* Stored in 16 bits; UINT16_MAX means missing. */
+                if (g >= UINT16_MAX) {
+                    too_many = true;
+                    continue;
+                }
+                val = (int32_t)g;
+            }
+            csm_block_attr(blk, (csm_attr)at, c, val);
         }
         if (a->contract_start != CSM_NO_DATE &&
             (ds->contract_start[c] == CSM_NO_DATE ||
@@ -691,15 +751,20 @@ static void job_merge(csm_builder *b, job *j)
             (ds->first_value[c] == CSM_NO_DATE ||
              a->first_value < ds->first_value[c]))
             ds->first_value[c] = a->first_value;
-        /* Name and currency: the latest month's value wins. */
-        if (a->name != CSM_STRTAB_NONE &&
+        /* Name and currency: the latest month's value wins.  Names rarely
+         * change, so compare before copying. */
+        if (a->name_len &&
             (b->name_month[c] == CSM_NO_MONTH || a->month > b->name_month[c])) {
-            free(ds->names[c]);
-            ds->names[c] = csm_xstrdup(csm_strtab_get(&j->strs, a->name));
+            const char *nm = j->names.data + a->name_off;
+            if (!ds->names[c] || strlen(ds->names[c]) != a->name_len ||
+                memcmp(ds->names[c], nm, a->name_len) != 0) {
+                free(ds->names[c]);
+                ds->names[c] = csm_xstrndup(nm, a->name_len);
+            }
             b->name_month[c] = a->month;
         }
         if (a->currency != CSM_STRTAB_NONE) {
-            uint32_t gs = (uint32_t)global_string(b, j, a->currency);
+            uint32_t gs = global_string(b, cache, j, a->currency);
             note_currency(b, gs);
             if (b->currency_month[c] == CSM_NO_MONTH ||
                 a->month > b->currency_month[c]) {
@@ -707,6 +772,15 @@ static void job_merge(csm_builder *b, job *j)
                 b->currency_month[c] = a->month;
             }
         }
+    }
+    free(cache);
+    if (too_many) {
+        csm_loc loc = {.file = j->shown, .offset = -1};
+        csm_diags_add(&j->diags, CSM_SEV_ERROR, "too-many-values", &loc,
+                      "more than 65,534 distinct segment, plan, owner and "
+                      "currency values in the data (expected labels, not "
+                      "identifiers)");
+        j->rc = CSM_EDATA;
     }
     ds->files[j->file].rows = j->rows;
     ds->files[j->file].skipped = j->skipped;
@@ -725,6 +799,8 @@ static void job_release_tables(job *j)
     j->n_months = 0;
     csm_header_map_free(&j->map);
     csm_strbuf_free(&j->kb);
+    csm_strbuf_free(&j->subarena);
+    csm_strbuf_free(&j->names);
 }
 
 typedef struct pool {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "csmetrics/json.h"
+#include "csmetrics/json_renewals.h"
 #include "csmetrics/metrics.h"
 #include "csmetrics/version.h"
 
@@ -253,7 +254,10 @@ static void w_ttfv(const csm_metrics *m, const csm_diags *d, csm_json *j)
 static const struct {
     void (*write)(const csm_metrics *m, const csm_diags *d, csm_json *j);
 } sections[] = {
-    {w_header}, {w_bridge}, {w_retention}, {w_cohorts}, {w_ttfv},
+    {w_header}, {w_bridge}, {w_retention},
+    {csm_json_write_retention_methods},
+    {csm_json_write_renewals},
+    {w_cohorts}, {w_ttfv},
     {w_policies}, {w_data_quality},
 };
 
