@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "csmetrics/bridge.h"
+#include "csmetrics/cohorts.h"
 #include "csmetrics/config.h"
 #include "csmetrics/dataset.h"
 #include "csmetrics/diag.h"
@@ -16,6 +17,7 @@
 #include "csmetrics/nrr_methods.h"
 #include "csmetrics/renewals.h"
 #include "csmetrics/retention.h"
+#include "csmetrics/ttfv.h"
 
 typedef struct csm_metrics {
     const csm_dataset *ds;  /* borrowed */
@@ -25,6 +27,8 @@ typedef struct csm_metrics {
     csm_retention_result *retention;
     csm_nrr_methods *nrr_methods;
     csm_renewals *renewals;
+    csm_cohorts *cohorts;
+    csm_ttfv *ttfv;
 } csm_metrics;
 
 /* On success returns CSM_OK and sets *out (free with csm_metrics_free).

@@ -30,6 +30,16 @@ static csm_error run_renewals(csm_metrics *m, csm_diags *diag)
                             diag);
 }
 
+static csm_error run_cohorts(csm_metrics *m, csm_diags *diag)
+{
+    return csm_cohorts_run(m->ds, m->cfg, m->report_month, &m->cohorts, diag);
+}
+
+static csm_error run_ttfv(csm_metrics *m, csm_diags *diag)
+{
+    return csm_ttfv_run(m->ds, m->cfg, m->report_month, &m->ttfv, diag);
+}
+
 static const struct {
     const char *name;
     csm_error (*run)(csm_metrics *m, csm_diags *diag);
@@ -38,6 +48,8 @@ static const struct {
     {"retention", run_retention},
     {"nrr_methods", run_nrr_methods},
     {"renewals", run_renewals},
+    {"cohorts", run_cohorts},
+    {"ttfv", run_ttfv},
 };
 
 csm_error csm_metrics_run(const csm_dataset *ds, const csm_config *cfg,
@@ -68,5 +80,7 @@ void csm_metrics_free(csm_metrics *m)
     csm_retention_free(m->retention);
     csm_nrr_methods_free(m->nrr_methods);
     csm_renewals_free(m->renewals);
+    csm_cohorts_free(m->cohorts);
+    csm_ttfv_free(m->ttfv);
     free(m);
 }

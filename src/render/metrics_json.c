@@ -239,12 +239,25 @@ static void w_data_quality(const csm_metrics *m, const csm_diags *d,
     csm_json_end(j);
 }
 
+static void w_cohorts(const csm_metrics *m, const csm_diags *d, csm_json *j)
+{
+    (void)d;
+    csm_cohorts_write_json(m->cohorts, j);
+}
+
+static void w_ttfv(const csm_metrics *m, const csm_diags *d, csm_json *j)
+{
+    (void)d;
+    csm_ttfv_write_json(m->ttfv, j);
+}
+
 static const struct {
     void (*write)(const csm_metrics *m, const csm_diags *d, csm_json *j);
 } sections[] = {
     {w_header}, {w_bridge}, {w_retention},
     {csm_json_write_retention_methods},
     {csm_json_write_renewals},
+    {w_cohorts}, {w_ttfv},
     {w_policies}, {w_data_quality},
 };
 
