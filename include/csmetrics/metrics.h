@@ -14,6 +14,8 @@
 #include "csmetrics/diag.h"
 #include "csmetrics/error.h"
 #include "csmetrics/retention.h"
+#include "csmetrics/health.h"
+#include "csmetrics/at_risk.h"
 
 typedef struct csm_metrics {
     const csm_dataset *ds;  /* borrowed */
@@ -21,6 +23,13 @@ typedef struct csm_metrics {
     int report_month;       /* month index */
     csm_bridge *bridge;
     csm_retention_result *retention;
+    csm_health *health;
+    /* At-risk flag month index.  CSM_FLAG_MONTH_UNSET (the value
+     * csm_metrics_run starts with) means the default of
+     * csm_at_risk_default_flag: report month - at_risk_months, or the
+     * earliest month; the at_risk family stores the month it used. */
+    int flag_month;
+    csm_at_risk *at_risk;
 } csm_metrics;
 
 /* On success returns CSM_OK and sets *out (free with csm_metrics_free).

@@ -18,12 +18,28 @@ static csm_error run_retention(csm_metrics *m, csm_diags *diag)
                              diag);
 }
 
+static csm_error run_health(csm_metrics *m, csm_diags *diag)
+{
+    return csm_health_run(m->ds, m->cfg, &m->health, diag);
+}
+
+static csm_error run_at_risk(csm_metrics *m, csm_diags *diag)
+{
+    if (m->flag_month == CSM_FLAG_MONTH_UNSET)
+        m->flag_month = csm_at_risk_default_flag(m->report_month,
+                                                 m->cfg->at_risk_months);
+    return csm_at_risk_run(m->ds, m->cfg, m->health, m->flag_month, 0,
+                           &m->at_risk, diag);
+}
+
 static const struct {
     const char *name;
     csm_error (*run)(csm_metrics *m, csm_diags *diag);
 } families[] = {
     {"bridge", run_bridge},
     {"retention", run_retention},
+    {"health", run_health},
+    {"at_risk", run_at_risk},
 };
 
 csm_error csm_metrics_run(const csm_dataset *ds, const csm_config *cfg,
@@ -35,6 +51,7 @@ csm_error csm_metrics_run(const csm_dataset *ds, const csm_config *cfg,
     m->ds = ds;
     m->cfg = cfg;
     m->report_month = report_month;
+    m->flag_month = CSM_FLAG_MONTH_UNSET;
     for (size_t i = 0; i < sizeof families / sizeof *families; i++) {
         csm_error rc = families[i].run(m, diag);
         if (rc != CSM_OK) {
@@ -52,5 +69,7 @@ void csm_metrics_free(csm_metrics *m)
         return;
     csm_bridge_free(m->bridge);
     csm_retention_free(m->retention);
+    csm_health_free(m->health);
+    csm_at_risk_free(m->at_risk);
     free(m);
 }
