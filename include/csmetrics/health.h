@@ -77,12 +77,12 @@ typedef struct csm_health_parts {
                                    past due, days since engagement */
     double score[CSM_HC_COUNT]; /* 0..100 where present */
     bool champion_left;
-    bool has_computed;   /* at least one component present */
-    double computed;     /* weighted mean minus penalty, unrounded */
+    bool has_computed; /* at least one component present */
+    double computed;   /* weighted mean minus penalty, unrounded */
     bool has_supplied;
-    int supplied;        /* health_score column, 0..100 */
-    bool has_score;      /* has_supplied || has_computed */
-    double score_final;  /* supplied if given, else computed; unrounded */
+    int supplied;       /* health_score column, 0..100 */
+    bool has_score;     /* has_supplied || has_computed */
+    double score_final; /* supplied if given, else computed; unrounded */
 } csm_health_parts;
 
 /* Fills *out with the components of customer c in month index m from the
@@ -110,20 +110,20 @@ typedef struct csm_health_tally {
 typedef struct csm_health_month {
     csm_month month;
     csm_health_tally red, yellow, green, unscored;
-    long supplied;  /* scored customers whose score was supplied */
-    long computed;  /* scored customers whose score was computed */
+    long supplied; /* scored customers whose score was supplied */
+    long computed; /* scored customers whose score was computed */
 } csm_health_month;
 
 /* Score check of one month m, or pooled over the eligible months.  Each
  * csm_prop_ci is x churned of n customers (customer-months when pooled)
  * with a Wilson interval at ci_level; undefined when n == 0. */
 typedef struct csm_health_check {
-    csm_month month;          /* CSM_NO_MONTH for the pooled row */
-    int months;               /* months pooled (1 for a month row) */
-    long active;              /* customers active in m */
-    long scored;              /* of them with a score */
+    csm_month month; /* CSM_NO_MONTH for the pooled row */
+    int months;      /* months pooled (1 for a month row) */
+    long active;     /* customers active in m */
+    long scored;     /* of them with a score */
     csm_prop_ci red, yellow, green, unscored; /* churn rate by band */
-    csm_prop_ci all_scored;   /* churn rate of every scored customer */
+    csm_prop_ci all_scored; /* churn rate of every scored customer */
     /* AUC of the score for "stayed" (positive) versus "churned": the
      * probability that a customer who stayed scored higher than one who
      * churned, ties counting half; 0.5 = no information, above 0.5 = a
@@ -145,13 +145,13 @@ typedef struct csm_health {
      * when the score was supplied, or CSM_BAND_NONE. */
     uint16_t *score;
     uint8_t *band;
-    csm_health_month *months;   /* [n_months] */
-    long unscored_total;        /* Σ months' unscored logos (active only) */
-    long scored_total;          /* Σ months' scored logos */
-    int check_horizon;          /* CSM_HEALTH_CHECK_MONTHS */
-    csm_health_check *checks;   /* one per eligible month, ascending */
+    csm_health_month *months; /* [n_months] */
+    long unscored_total;      /* Σ months' unscored logos (active only) */
+    long scored_total;        /* Σ months' scored logos */
+    int check_horizon;        /* CSM_HEALTH_CHECK_MONTHS */
+    csm_health_check *checks; /* one per eligible month, ascending */
     int n_checks;
-    csm_health_check pooled;    /* over every row of checks */
+    csm_health_check pooled; /* over every row of checks */
 } csm_health;
 
 /* Flag in csm_health.band: the score came from the health_score column. */
@@ -185,8 +185,7 @@ static inline bool csm_health_supplied(const csm_health *h, int m, size_t c)
 {
     if (m < 0 || m >= h->n_months || c >= h->n_customers)
         return false;
-    return (h->band[(size_t)m * h->n_customers + c] & CSM_HEALTH_SUPPLIED) !=
-           0;
+    return (h->band[(size_t)m * h->n_customers + c] & CSM_HEALTH_SUPPLIED) != 0;
 }
 
 /* Scores every customer-month of ds, the band distribution of each month

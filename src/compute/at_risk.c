@@ -16,8 +16,8 @@
 
 const char *csm_at_risk_state_name(csm_at_risk_state s)
 {
-    static const char *const names[CSM_AR_STATES] = {
-        "churned", "red", "yellow", "green", "unscored"};
+    static const char *const names[CSM_AR_STATES] = {"churned", "red", "yellow",
+                                                     "green", "unscored"};
     return (unsigned)s < CSM_AR_STATES ? names[s] : "?";
 }
 
@@ -205,8 +205,7 @@ static csm_error follow(const csm_dataset *ds, const csm_config *cfg,
         mem.segment = csm_ds_attr(ds, F, CSM_ATTR_SEGMENT, c);
         int32_t te = csm_ds_attr(ds, F, CSM_ATTR_TERM_END, c);
         mem.renewal = te == CSM_NA ? CSM_NO_DATE : te;
-        mem.renewal_in_window =
-            te == CSM_NA || (te >= win_lo && te <= win_hi);
+        mem.renewal_in_window = te == CSM_NA || (te >= win_lo && te <= win_hi);
         csm_health_parts parts;
         csm_health_components(ds, &cfg->health, F, c, &parts);
         mem.n_weakest = csm_health_weakest(&parts, 2, mem.weakest);
@@ -225,8 +224,7 @@ static csm_error follow(const csm_dataset *ds, const csm_config *cfg,
         }
         if (r->n_members == cap) {
             cap = cap ? cap * 2 : 64;
-            r->members = csm_xreallocarray(r->members, cap,
-                                           sizeof *r->members);
+            r->members = csm_xreallocarray(r->members, cap, sizeof *r->members);
         }
         r->members[r->n_members++] = mem;
     }
@@ -243,8 +241,8 @@ static csm_error follow(const csm_dataset *ds, const csm_config *cfg,
         rc = csm_stats_wilson(n - (size_t)s->outcome[CSM_AR_OUT_CHURNED], n,
                               level, &s->save_rate);
         if (rc == CSM_OK)
-            rc = csm_stats_wilson(cc.cohort_churned, n, level,
-                                  &s->cohort_churn);
+            rc =
+                csm_stats_wilson(cc.cohort_churned, n, level, &s->cohort_churn);
         if (rc == CSM_OK)
             rc = csm_stats_wilson(cc.green_churned, cc.green, level,
                                   &s->green_churn);
@@ -257,8 +255,7 @@ static csm_error follow(const csm_dataset *ds, const csm_config *cfg,
             am->surviving = surviving[j - 1];
             am->logo_survival = csm_ratio_i64(am->surviving, s->logos);
             am->recovered_so_far = recovered[j - 1];
-            am->recovered_share = csm_ratio_i64(am->recovered_so_far,
-                                                s->logos);
+            am->recovered_share = csm_ratio_i64(am->recovered_so_far, s->logos);
         }
     }
     return rc;
@@ -286,8 +283,8 @@ static csm_error recovery_median(csm_at_risk *r)
 }
 
 csm_error csm_at_risk_run(const csm_dataset *ds, const csm_config *cfg,
-                          const csm_health *health, int flag_month,
-                          int months, csm_at_risk **out, csm_diags *diag)
+                          const csm_health *health, int flag_month, int months,
+                          csm_at_risk **out, csm_diags *diag)
 {
     *out = NULL;
     int k = months ? months : cfg->at_risk_months;
@@ -305,8 +302,8 @@ csm_error csm_at_risk_run(const csm_dataset *ds, const csm_config *cfg,
     csm_at_risk *r = csm_xcalloc(1, sizeof *r);
     r->follow = k;
     r->bands = cfg->health.at_risk_bands;
-    csm_error rc = follow(ds, cfg, health, flag_month, k, r->bands,
-                          &r->summary, r);
+    csm_error rc =
+        follow(ds, cfg, health, flag_month, k, r->bands, &r->summary, r);
     for (int j = 0; j < k; j++)
         r->recovered += r->recovered_at[j];
     if (rc == CSM_OK)

@@ -19,8 +19,8 @@
 
 const char *csm_health_component_name(csm_health_component k)
 {
-    static const char *const names[CSM_HC_COUNT] = {
-        "usage", "support", "nps", "payment", "engagement"};
+    static const char *const names[CSM_HC_COUNT] = {"usage", "support", "nps",
+                                                    "payment", "engagement"};
     return (unsigned)k < CSM_HC_COUNT ? names[k] : "?";
 }
 
@@ -90,7 +90,8 @@ void csm_health_components(const csm_dataset *ds, const csm_health_config *h,
             falling(tickets, h->support_ok, h->support_max));
     int32_t nps = csm_ds_attr(ds, m, CSM_ATTR_NPS, c);
     if (nps != CSM_NA)
-        put(out, CSM_HC_NPS, h->w_nps, nps, rising(nps, h->nps_low, h->nps_high));
+        put(out, CSM_HC_NPS, h->w_nps, nps,
+            rising(nps, h->nps_low, h->nps_high));
     int32_t dpd = csm_ds_attr(ds, m, CSM_ATTR_DAYS_PAST_DUE, c);
     if (dpd != CSM_NA)
         put(out, CSM_HC_PAYMENT, h->w_payment, dpd,
@@ -135,18 +136,18 @@ void csm_health_components(const csm_dataset *ds, const csm_health_config *h,
         out->supplied = supplied;
     }
     out->has_score = out->has_supplied || out->has_computed;
-    out->score_final = out->has_supplied ? (double)out->supplied
-                                         : out->computed;
+    out->score_final =
+        out->has_supplied ? (double)out->supplied : out->computed;
 }
 
 int csm_health_band_of(const csm_health_config *h, double score)
 {
-    bool green = h->lower_inclusive ? score >= h->green_min
-                                    : score > h->green_min;
+    bool green =
+        h->lower_inclusive ? score >= h->green_min : score > h->green_min;
     if (green)
         return CSM_BAND_GREEN;
-    bool yellow = h->lower_inclusive ? score >= h->yellow_min
-                                     : score > h->yellow_min;
+    bool yellow =
+        h->lower_inclusive ? score >= h->yellow_min : score > h->yellow_min;
     return yellow ? CSM_BAND_YELLOW : CSM_BAND_RED;
 }
 
@@ -194,9 +195,9 @@ static void score_all(const csm_dataset *ds, const csm_health_config *hc,
                  * the kept value so shown score and band agree. */
                 long kept = lround(p.score_final * 100.0);
                 h->score[at] = (uint16_t)kept;
-                h->band[at] = (uint8_t)(
-                    csm_health_band_of(hc, (double)kept / 100.0) |
-                    (p.has_supplied ? CSM_HEALTH_SUPPLIED : 0));
+                h->band[at] =
+                    (uint8_t)(csm_health_band_of(hc, (double)kept / 100.0) |
+                              (p.has_supplied ? CSM_HEALTH_SUPPLIED : 0));
             } else {
                 h->score[at] = CSM_HEALTH_NO_SCORE;
                 h->band[at] = CSM_BAND_NONE;
@@ -308,15 +309,14 @@ static void auc_from_counts(const uint64_t *pos, const uint64_t *neg,
     out->defined = true;
 }
 
-static csm_error run_checks(const csm_dataset *ds, double level,
-                            csm_health *h)
+static csm_error run_checks(const csm_dataset *ds, double level, csm_health *h)
 {
     int horizon = h->check_horizon;
     int eligible = ds->n_months - horizon;
     if (eligible < 0)
         eligible = 0;
-    h->checks = csm_xcalloc((size_t)(eligible ? eligible : 1),
-                            sizeof *h->checks);
+    h->checks =
+        csm_xcalloc((size_t)(eligible ? eligible : 1), sizeof *h->checks);
     size_t nc = ds->n_customers;
     double *score = csm_xcalloc(nc ? nc : 1, sizeof *score);
     bool *stayed = csm_xcalloc(nc ? nc : 1, sizeof *stayed);

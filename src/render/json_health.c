@@ -46,8 +46,8 @@ static void prop(csm_json *j, const char *key, const char *xkey,
 /* ------------------------------------------------------------------ */
 /* health                                                               */
 
-static void band_tally(csm_json *j, const char *key,
-                       const csm_health_tally *t, long logos, int64_t mrr)
+static void band_tally(csm_json *j, const char *key, const csm_health_tally *t,
+                       long logos, int64_t mrr)
 {
     csm_json_object_inline(j, key);
     csm_json_int(j, "logos", t->logos);
@@ -60,10 +60,10 @@ static void band_tally(csm_json *j, const char *key,
 static void health_month(csm_json *j, const char *key,
                          const csm_health_month *hm)
 {
-    long logos = hm->red.logos + hm->yellow.logos + hm->green.logos +
-                 hm->unscored.logos;
-    int64_t mrr = hm->red.mrr + hm->yellow.mrr + hm->green.mrr +
-                  hm->unscored.mrr;
+    long logos =
+        hm->red.logos + hm->yellow.logos + hm->green.logos + hm->unscored.logos;
+    int64_t mrr =
+        hm->red.mrr + hm->yellow.mrr + hm->green.mrr + hm->unscored.mrr;
     csm_json_object(j, key);
     month_str(j, "month", hm->month);
     csm_json_int(j, "active_logos", logos);
@@ -77,8 +77,8 @@ static void health_month(csm_json *j, const char *key,
     csm_json_end(j);
 }
 
-static void check_row(csm_json *j, const char *key,
-                      const csm_health_check *c, bool pooled)
+static void check_row(csm_json *j, const char *key, const csm_health_check *c,
+                      bool pooled)
 {
     csm_json_object(j, key);
     if (pooled)
@@ -162,8 +162,8 @@ static void outcomes(csm_json *j, const csm_at_risk_summary *s)
     month_str(j, "as_of", s->as_of);
     csm_json_bool(j, "final", s->complete);
     for (int o = 0; o < CSM_AR_OUTCOMES; o++) {
-        csm_json_object_inline(j, csm_at_risk_outcome_name(
-                                      (csm_at_risk_outcome)o));
+        csm_json_object_inline(
+            j, csm_at_risk_outcome_name((csm_at_risk_outcome)o));
         csm_json_int(j, "logos", s->outcome[o]);
         csm_json_int(j, "mrr_at_flag", s->outcome_mrr[o]);
         csm_json_ratio(j, "share", s->outcome_share[o]);
@@ -197,8 +197,7 @@ static void cohort_month(csm_json *j, const csm_at_risk_month *am)
     }
     csm_json_object(j, "states");
     for (int s = 0; s < CSM_AR_STATES; s++) {
-        csm_json_object_inline(j,
-                               csm_at_risk_state_name((csm_at_risk_state)s));
+        csm_json_object_inline(j, csm_at_risk_state_name((csm_at_risk_state)s));
         csm_json_int(j, "logos", am->logos[s]);
         csm_json_int(j, "mrr", am->mrr[s]);
         csm_json_end(j);
@@ -269,9 +268,9 @@ static void member_row(csm_json *j, const csm_dataset *ds, int follow,
         if (mem->states[k] == CSM_AR_NOT_OBSERVED)
             csm_json_null(j, NULL);
         else
-            csm_json_string(j, NULL,
-                            csm_at_risk_state_name(
-                                (csm_at_risk_state)mem->states[k]));
+            csm_json_string(
+                j, NULL,
+                csm_at_risk_state_name((csm_at_risk_state)mem->states[k]));
     }
     csm_json_end(j);
     if (mem->months_to_recovery)
@@ -284,9 +283,8 @@ static void member_row(csm_json *j, const csm_dataset *ds, int follow,
     else
         csm_json_null(j, "outcome");
     opt_string(j, ds, "churn_reason", mem->reason);
-    const char *cat = mem->reason == CSM_NA
-                          ? NULL
-                          : category_name(mem->reason_category);
+    const char *cat =
+        mem->reason == CSM_NA ? NULL : category_name(mem->reason_category);
     if (cat)
         csm_json_string(j, "churn_reason_category", cat);
     else
@@ -298,6 +296,8 @@ static void rolling_row(csm_json *j, const csm_at_risk_summary *s)
 {
     csm_json_object_inline(j, NULL);
     month_str(j, "flag_month", s->flag_month);
+    csm_json_int(j, "active_at_flag", s->active);
+    csm_json_int(j, "unscored_at_flag", s->unscored);
     csm_json_int(j, "logos", s->logos);
     csm_json_int(j, "red", s->red);
     csm_json_int(j, "yellow", s->yellow);

@@ -90,7 +90,7 @@ static void prop_at(const csm_prop_ci *p, size_t x, size_t n, double lo,
     close_at(p->lo, lo, what, file, line);
     close_at(p->hi, hi, what, file, line);
 }
-#define PROP_(p, x, n, lo, hi)                                                \
+#define PROP_(p, x, n, lo, hi)                                                 \
     prop_at(&(p), (x), (n), (lo), (hi), #p, __FILE__, __LINE__)
 #define PROP(p, x, n, ...) PROP_(p, x, n, __VA_ARGS__)
 
@@ -153,8 +153,8 @@ static void states_are(const csm_at_risk_member *m, int k, const char *want)
 {
     char got[CSM_AT_RISK_MAX_MONTHS + 1];
     for (int j = 0; j < k; j++)
-        got[j] = m->states[j] == CSM_AR_NOT_OBSERVED ? '.'
-                                                     : "crygu"[m->states[j]];
+        got[j] =
+            m->states[j] == CSM_AR_NOT_OBSERVED ? '.' : "crygu"[m->states[j]];
     got[k] = '\0';
     assert_string_equal(got, want);
 }
@@ -540,9 +540,9 @@ static void test_flag_errors_and_default(void **state)
         static csm_at_risk dummy;
         csm_at_risk *r = &dummy;
         csm_diags d = {0};
-        assert_int_equal(csm_at_risk_run(f.ds, &f.cfg, f.h, bad[i][0],
-                                         bad[i][1], &r, &d),
-                         CSM_EUSAGE);
+        assert_int_equal(
+            csm_at_risk_run(f.ds, &f.cfg, f.h, bad[i][0], bad[i][1], &r, &d),
+            CSM_EUSAGE);
         assert_null(r);
         assert_int_equal(csm_diags_errors(&d), 1);
         csm_diags_free(&d);
@@ -595,7 +595,9 @@ static void test_json(void **state)
     assert_non_null(strstr(out, "\"churn_reason\": \"price\""));
     assert_non_null(strstr(out, "\"states\": [\"red\", \"churned\", "));
     /* The cohort of Jan in the rolling view: rates null, not 0. */
-    assert_non_null(strstr(out, "\"flag_month\": \"2024-01\", \"logos\": 0"));
+    assert_non_null(strstr(out, "\"flag_month\": \"2024-01\", "
+                                "\"active_at_flag\": 11, "
+                                "\"unscored_at_flag\": 10, \"logos\": 0"));
     assert_non_null(strstr(out, "\"save_rate\": {\"n\": 0, \"saved\": 0, "
                                 "\"rate\": null, \"ci\": null}"));
     free(out);

@@ -58,7 +58,7 @@ static void prop_at(const csm_prop_ci *p, size_t x, size_t n, double lo,
     close_at(p->lo, lo, what, file, line);
     close_at(p->hi, hi, what, file, line);
 }
-#define PROP_(p, x, n, lo, hi)                                                \
+#define PROP_(p, x, n, lo, hi)                                                 \
     prop_at(&(p), (x), (n), (lo), (hi), #p, __FILE__, __LINE__)
 /* Expands the CI_ macros (two limits) before PROP_ counts its arguments. */
 #define PROP(p, x, n, ...) PROP_(p, x, n, __VA_ARGS__)
@@ -116,8 +116,8 @@ static size_t cust(const fx *f, const char *id)
 }
 
 /* Kept score (to 0.01) and band of a customer in month index m. */
-static void score_at(const fx *f, int m, const char *id, double want,
-                     int band, const char *file, int line)
+static void score_at(const fx *f, int m, const char *id, double want, int band,
+                     const char *file, int line)
 {
     double got = -1;
     if (!csm_health_score(f->h, m, cust(f, id), &got)) {
@@ -132,7 +132,7 @@ static void score_at(const fx *f, int m, const char *id, double want,
         _fail(file, line);
     }
 }
-#define SCORE(f, m, id, want, band)                                           \
+#define SCORE(f, m, id, want, band)                                            \
     score_at((f), (m), (id), (want), (band), __FILE__, __LINE__)
 
 static void test_components(void **state)
@@ -267,6 +267,15 @@ static void test_config_changes(void **state)
     /* B without usage: (.15*66.667 + .2*50 + .2*50 + .15*50) / .70 =
      * 37.5 / .7 = 53.571 -> 53.57. */
     SCORE(&f, 0, "B", 53.57, CSM_BAND_YELLOW);
+    /* A weight-0 component is not present, so never among the weakest:
+     * B's weakest become NPS and payment (both 50). */
+    csm_health_parts p;
+    csm_health_components(f.ds, &f.cfg.health, 0, cust(&f, "B"), &p);
+    assert_false(p.present[CSM_HC_USAGE]);
+    csm_health_component w[2];
+    assert_int_equal(csm_health_weakest(&p, 2, w), 2);
+    assert_int_equal(w[0], CSM_HC_NPS);
+    assert_int_equal(w[1], CSM_HC_PAYMENT);
     /* M had only NPS besides the dropped usage: still 100. */
     SCORE(&f, 0, "M", 100, CSM_BAND_GREEN);
     /* K: usage was one of two; support 0 alone -> 0, red. */
@@ -409,9 +418,8 @@ static void test_score_check(void **state)
 
     /* The pooled AUC is counted from score histograms; it must equal
      * csm_stats_auc on the same 23 customer-months. */
-    double sc[] = {58.33, 85, 70, 40, 40, 66.67, 23.08, 100, 100, 52.5, 62.5,
-                   0,     80, 90, 65, 50, 72,    55,    75,  45,  30,   10,
-                   35};
+    double sc[] = {58.33, 85, 70, 40, 40, 66.67, 23.08, 100, 100, 52.5, 62.5, 0,
+                   80,    90, 65, 50, 72, 55,    75,    45,  30,  10,   35};
     bool stayed[23];
     for (int i = 0; i < 23; i++)
         stayed[i] = i < 8 || (i >= 12 && i < 18);
