@@ -76,9 +76,11 @@ void csm_health_components(const csm_dataset *ds, const csm_health_config *h,
         return;
     int32_t active = csm_ds_attr(ds, m, CSM_ATTR_ACTIVE_USERS, c);
     int32_t licensed = csm_ds_attr(ds, m, CSM_ATTR_LICENSED_USERS, c);
-    /* Without licensed seats there is no ratio to speak of. */
-    if (active != CSM_NA && licensed != CSM_NA && licensed > 0) {
-        double r = (double)active / (double)licensed;
+    /* More active users than seats is full usage (the validator warns
+     * "counted as 100%"), also against 0 seats; 0 of 0 says nothing. */
+    if (active != CSM_NA && licensed != CSM_NA &&
+        (licensed > 0 || active > 0)) {
+        double r = licensed > 0 ? (double)active / (double)licensed : 1.0;
         if (r > 1.0)
             r = 1.0;
         put(out, CSM_HC_USAGE, h->w_usage, r,

@@ -238,10 +238,19 @@ static void test_components(void **state)
     CLOSE(p.input[CSM_HC_ENGAGEMENT], 0);
     SCORE(&f, 0, "L", 23.08, CSM_BAND_RED);
 
-    /* M: 5 active of 0 licensed gives no usage ratio; NPS 9 -> 100. */
+    /* M: 5 active of 0 licensed is full usage, as the validator's warning
+     * says (capped ratio 1 -> 100); NPS 9 -> 100; score 100. */
     csm_health_components(f.ds, hc, 0, cust(&f, "M"), &p);
-    assert_false(p.present[CSM_HC_USAGE]);
+    assert_true(p.present[CSM_HC_USAGE]);
+    CLOSE(p.input[CSM_HC_USAGE], 1.0);
+    CLOSE(p.score[CSM_HC_USAGE], 100);
     SCORE(&f, 0, "M", 100, CSM_BAND_GREEN);
+    /* D in Feb: 0 active of 0 licensed says nothing: no usage component
+     * (its supplied 80 is the score). */
+    csm_health_components(f.ds, hc, 1, cust(&f, "D"), &p);
+    assert_false(p.present[CSM_HC_USAGE]);
+    assert_false(p.has_computed);
+    SCORE(&f, 1, "D", 80, CSM_BAND_GREEN);
 
     /* Out of range: nothing, never a crash. */
     csm_health_components(f.ds, hc, 99, 0, &p);
@@ -276,7 +285,7 @@ static void test_config_changes(void **state)
     assert_int_equal(csm_health_weakest(&p, 2, w), 2);
     assert_int_equal(w[0], CSM_HC_NPS);
     assert_int_equal(w[1], CSM_HC_PAYMENT);
-    /* M had only NPS besides the dropped usage: still 100. */
+    /* M: NPS 100 alone once usage is dropped: still 100. */
     SCORE(&f, 0, "M", 100, CSM_BAND_GREEN);
     /* K: usage was one of two; support 0 alone -> 0, red. */
     SCORE(&f, 0, "K", 0, CSM_BAND_RED);
