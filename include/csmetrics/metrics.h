@@ -18,6 +18,8 @@
 #include "csmetrics/renewals.h"
 #include "csmetrics/retention.h"
 #include "csmetrics/ttfv.h"
+#include "csmetrics/health.h"
+#include "csmetrics/at_risk.h"
 
 typedef struct csm_metrics {
     const csm_dataset *ds;  /* borrowed */
@@ -29,6 +31,13 @@ typedef struct csm_metrics {
     csm_renewals *renewals;
     csm_cohorts *cohorts;
     csm_ttfv *ttfv;
+    csm_health *health;
+    /* At-risk flag month index.  CSM_FLAG_MONTH_UNSET (the value
+     * csm_metrics_run starts with) means the default of
+     * csm_at_risk_default_flag: report month - at_risk_months, or the
+     * earliest month; the at_risk family stores the month it used. */
+    int flag_month;
+    csm_at_risk *at_risk;
 } csm_metrics;
 
 /* On success returns CSM_OK and sets *out (free with csm_metrics_free).

@@ -40,6 +40,20 @@ static csm_error run_ttfv(csm_metrics *m, csm_diags *diag)
     return csm_ttfv_run(m->ds, m->cfg, m->report_month, &m->ttfv, diag);
 }
 
+static csm_error run_health(csm_metrics *m, csm_diags *diag)
+{
+    return csm_health_run(m->ds, m->cfg, &m->health, diag);
+}
+
+static csm_error run_at_risk(csm_metrics *m, csm_diags *diag)
+{
+    if (m->flag_month == CSM_FLAG_MONTH_UNSET)
+        m->flag_month = csm_at_risk_default_flag(m->report_month,
+                                                 m->cfg->at_risk_months);
+    return csm_at_risk_run(m->ds, m->cfg, m->health, m->flag_month, 0,
+                           &m->at_risk, diag);
+}
+
 static const struct {
     const char *name;
     csm_error (*run)(csm_metrics *m, csm_diags *diag);
@@ -50,6 +64,10 @@ static const struct {
     {"renewals", run_renewals},
     {"cohorts", run_cohorts},
     {"ttfv", run_ttfv},
+}
+
+    {"health", run_health},
+    {"at_risk", run_at_risk},
 };
 
 csm_error csm_metrics_run(const csm_dataset *ds, const csm_config *cfg,
@@ -61,6 +79,7 @@ csm_error csm_metrics_run(const csm_dataset *ds, const csm_config *cfg,
     m->ds = ds;
     m->cfg = cfg;
     m->report_month = report_month;
+    m->flag_month = CSM_FLAG_MONTH_UNSET;
     for (size_t i = 0; i < sizeof families / sizeof *families; i++) {
         csm_error rc = families[i].run(m, diag);
         if (rc != CSM_OK) {
@@ -82,5 +101,7 @@ void csm_metrics_free(csm_metrics *m)
     csm_renewals_free(m->renewals);
     csm_cohorts_free(m->cohorts);
     csm_ttfv_free(m->ttfv);
+    csm_health_free(m->health);
+    csm_at_risk_free(m->at_risk);
     free(m);
 }

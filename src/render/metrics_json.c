@@ -5,6 +5,7 @@
 
 #include "csmetrics/json.h"
 #include "csmetrics/json_renewals.h"
+#include "csmetrics/json_health.h"
 #include "csmetrics/metrics.h"
 #include "csmetrics/version.h"
 
@@ -258,6 +259,8 @@ static const struct {
     {csm_json_write_retention_methods},
     {csm_json_write_renewals},
     {w_cohorts}, {w_ttfv},
+    {csm_json_write_health},
+    {csm_json_write_at_risk},
     {w_policies}, {w_data_quality},
 };
 
