@@ -100,4 +100,12 @@ size_t csm_xlsx_utf8_next(const unsigned char *s, long *cp);
 /* Writes the A1 name of column col ("A", "AB") into buf (4 bytes). */
 void csm_xlsx_col_name(uint32_t col, char *buf);
 
+#ifdef CSM_TESTING
+/* Test seam of the renderer: when csm_xlsx_fail_at is n > 0, the n-th
+ * libxlsxwriter status it checks (workbook_close is the last) is taken as
+ * a failure; csm_xlsx_calls counts the statuses of the last render. */
+extern long csm_xlsx_fail_at;
+extern long csm_xlsx_calls;
+#endif
+
 #endif

@@ -50,7 +50,8 @@
 
 typedef enum role {
     R_BODY = 0,
-    R_TOTAL,       /* totals rows: bold with a rule above */
+    R_TOTAL,       /* the first totals row: bold with a rule above */
+    R_TOTAL_MORE,  /* further totals rows: bold */
     R_HEADER,      /* table header, text column */
     R_HEADER_NUM,  /* table header over numbers: right aligned */
     R_HEADER_AUX,  /* header of chart helper columns */
@@ -107,9 +108,25 @@ static void fail_io(xctx *c, const char *what, const char *why)
                   "cannot write the workbook (%s): %s", what, why);
 }
 
+#ifdef CSM_TESTING
+long csm_xlsx_fail_at;
+long csm_xlsx_calls;
+#endif
+
+/* Under test, turns the chosen status into a failure. */
+static lxw_error seam(lxw_error e)
+{
+#ifdef CSM_TESTING
+    if (++csm_xlsx_calls == csm_xlsx_fail_at)
+        return LXW_ERROR_CREATING_TMPFILE;
+#endif
+    return e;
+}
+
 /* Every libxlsxwriter status goes through here. */
 static bool lxw_ok(xctx *c, lxw_error e, const char *what)
 {
+    e = seam(e);
     if (e == LXW_NO_ERROR)
         return !c->failed;
     fail_io(c, what, lxw_strerror(e));
@@ -148,8 +165,7 @@ static const char *safe_text(xctx *c, const char *s, char **own)
     csm_strbuf b = {0};
     p = (const unsigned char *)s;
     chars = 0;
-    for (size_t k; (k = csm_xlsx_utf8_next(p, &cp)) > 0 &&
-                   chars < XLSX_STR_MAX;
+    for (size_t k; (k = csm_xlsx_utf8_next(p, &cp)) > 0 && chars < XLSX_STR_MAX;
          p += k, chars++) {
         if (cp < 0)
             csm_strbuf_puts(&b, "\xEF\xBF\xBD");
@@ -158,9 +174,10 @@ static const char *safe_text(xctx *c, const char *s, char **own)
     }
     csm_loc loc = {.file = c->path, .offset = -1};
     csm_diags_add(c->diag, CSM_SEV_WARNING, "xlsx-text", &loc,
-                  "a text %s; written %s", bad ? "is not valid UTF-8"
-                                               : "is longer than Excel's "
-                                                 "32767 characters",
+                  "a text %s; written %s",
+                  bad ? "is not valid UTF-8"
+                      : "is longer than Excel's "
+                        "32767 characters",
                   bad ? "with U+FFFD in place of the bad bytes"
                       : "cut to 32767 characters");
     *own = csm_strbuf_take(&b);
@@ -296,6 +313,9 @@ static lxw_format *fmt(xctx *c, role ro, int nf, csm_cell_tone tone, bool na)
         format_set_top(f, LXW_BORDER_THIN);
         format_set_top_color(f, rgb(st->text));
         break;
+    case R_TOTAL_MORE:
+        format_set_bold(f);
+        break;
     case R_HEADER:
     case R_HEADER_NUM:
     case R_HEADER_AUX:
@@ -393,15 +413,14 @@ static bool put_blank(xctx *c, xsheet *sh, uint32_t row, uint32_t col,
                   "write a blank cell");
 }
 
-static bool put_num(xctx *c, xsheet *sh, uint32_t row, uint32_t col,
-                    double v, lxw_format *f)
+static bool put_num(xctx *c, xsheet *sh, uint32_t row, uint32_t col, double v,
+                    lxw_format *f)
 {
     if (c->failed)
         return false;
     if (!isfinite(v))
         return put_str(c, sh, row, col, "n/a", fmt(c, R_BODY, 0, 0, true));
-    return lxw_ok(c, worksheet_write_number(sh->ws, row, (lxw_col_t)col, v,
-                                            f),
+    return lxw_ok(c, worksheet_write_number(sh->ws, row, (lxw_col_t)col, v, f),
                   "write a number");
 }
 
@@ -437,8 +456,7 @@ static bool put_cell(xctx *c, xsheet *sh, uint32_t row, uint32_t col,
             return put_blank(c, sh, row, col, fmt(c, ro, 0, tone, false));
         case CSM_CELL_DATE:
             /* Before 1900-03-01 Excel has no right serial: show text. */
-            return put_str(c, sh, row, col,
-                           csm_date_format(cell->v.day, buf),
+            return put_str(c, sh, row, col, csm_date_format(cell->v.day, buf),
                            fmt(c, ro, 0, tone, false));
         case CSM_CELL_MONTH:
             return put_str(c, sh, row, col,
@@ -449,9 +467,8 @@ static bool put_cell(xctx *c, xsheet *sh, uint32_t row, uint32_t col,
             return put_str(c, sh, row, col, "n/a", fmt(c, ro, 0, tone, true));
         }
     }
-    lxw_format *f =
-        fmt(c, ro, numfmt_for(c, cell->kind, cell->decimals, change), tone,
-            false);
+    lxw_format *f = fmt(
+        c, ro, numfmt_for(c, cell->kind, cell->decimals, change), tone, false);
     if (!cell->formula)
         return put_num(c, sh, row, col, v, f);
     csm_strbuf a1 = {0};
@@ -463,8 +480,7 @@ static bool put_cell(xctx *c, xsheet *sh, uint32_t row, uint32_t col,
         csm_strbuf_free(&a1);
         c->failed = true;
         c->err = CSM_EUSAGE;
-        csm_diags_add(c->diag, CSM_SEV_ERROR, "xlsx-formula", NULL, "%s",
-                      err);
+        csm_diags_add(c->diag, CSM_SEV_ERROR, "xlsx-formula", NULL, "%s", err);
         return false;
     }
     /* The model's value is the cached result: right without a recalc. */
@@ -577,8 +593,7 @@ static uint32_t block_cols(const csm_block *b)
     case CSM_BLOCK_CHART:
         return chart_cols(&b->u.chart);
     case CSM_BLOCK_WATERFALL:
-        return waterfall_bars(&b->u.waterfall, NULL, NULL, NULL, NULL) ? 6
-                                                                        : 2;
+        return waterfall_bars(&b->u.waterfall, NULL, NULL, NULL, NULL) ? 6 : 2;
     case CSM_BLOCK_HEATMAP:
         return 1 + (uint32_t)b->u.heatmap.n_cols;
     case CSM_BLOCK_NOTES:
@@ -638,8 +653,8 @@ static double number_width(double v, int decimals, bool percent)
     int digits = a >= 1 ? (int)floor(log10(a)) + 1 : 1;
     if (digits > 20)
         digits = 20;
-    return digits + (digits - 1) / 3 + (decimals > 0 ? decimals + 1 : 0) +
-           1 + (percent ? 1 : 0);
+    return digits + (digits - 1) / 3 + (decimals > 0 ? decimals + 1 : 0) + 1 +
+           (percent ? 1 : 0);
 }
 
 static double cell_width(const xctx *c, const csm_cell *cell)
@@ -678,13 +693,14 @@ static void measure_table(xctx *c, xsheet *sh, const csm_table *t)
             w += (double)strlen(c->cur);
         widen(sh, (uint32_t)j, w);
         for (size_t i = 0; i < t->n_rows; i++)
-            widen(sh, (uint32_t)j, cell_width(c, &t->cells[i * t->n_columns + j]));
+            widen(sh, (uint32_t)j,
+                  cell_width(c, &t->cells[i * t->n_columns + j]));
     }
 }
 
 static const char *const tile_headers[7] = {
-    "Metric", "Value", "Previous month", "MoM change",
-    "Year ago", "YoY change", "Note"};
+    "Metric",     "Value", "Previous month", "MoM change", "Year ago",
+    "YoY change", "Note"};
 
 static void measure_block(xctx *c, xsheet *sh, const csm_block *b)
 {
@@ -730,11 +746,10 @@ static void measure_block(xctx *c, xsheet *sh, const csm_block *b)
             widen(sh, j, 16);
         for (size_t i = 0; i < w->n_steps; i++) {
             widen(sh, 0, text_width(w->steps[i].label));
-            widen(sh, 1, number_width((double)w->steps[i].amount /
-                                          pow(10, c->dec),
-                                      format_decimals(c->st->money_format),
-                                      false) +
-                             1);
+            widen(sh, 1,
+                  number_width((double)w->steps[i].amount / pow(10, c->dec),
+                               format_decimals(c->st->money_format), false) +
+                      1);
         }
         break;
     }
@@ -757,7 +772,8 @@ static void measure_block(xctx *c, xsheet *sh, const csm_block *b)
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static void layout_fail(xctx *c, const char *fmt_, ...)
+static void
+layout_fail(xctx *c, const char *fmt_, ...)
 {
     if (c->failed)
         return;
@@ -794,24 +810,25 @@ static bool layout(xctx *c)
         sh->filter_b = -1;
         const csm_section *sec = r->n_sections ? &r->sections[s] : NULL;
         sh->sec = sec;
-        const char *title = sec ? (sec->title && sec->title[0] ? sec->title
-                                                               : sec->id)
-                                : r->title;
+        const char *title =
+            sec ? (sec->title && sec->title[0] ? sec->title : sec->id)
+                : r->title;
         csm_xlsx_sheet_name(title, used, s, sh->name);
         used[s] = sh->name;
         widen(sh, 0, WIDTH_MIN);
         if (!sec)
             continue;
-        sh->start = csm_xcalloc(sec->n_blocks ? sec->n_blocks : 1,
-                                sizeof *sh->start);
-        sh->body = csm_xcalloc(sec->n_blocks ? sec->n_blocks : 1,
-                               sizeof *sh->body);
+        sh->start =
+            csm_xcalloc(sec->n_blocks ? sec->n_blocks : 1, sizeof *sh->start);
+        sh->body =
+            csm_xcalloc(sec->n_blocks ? sec->n_blocks : 1, sizeof *sh->body);
         uint64_t row = HEAD_ROWS;
         long long first_hdr = -1, detail_hdr = -1;
         for (size_t bi = 0; bi < sec->n_blocks; bi++) {
             const csm_block *b = &sec->blocks[bi];
             uint64_t start = row;
-            row += (uint64_t)(b->title ? 1 : 0) + (uint64_t)(b->caption ? 1 : 0);
+            row +=
+                (uint64_t)(b->title ? 1 : 0) + (uint64_t)(b->caption ? 1 : 0);
             uint64_t body = row;
             uint64_t end = body + block_rows(b);
             if (block_has_chart(b) && end < start + CHART_ROWS)
@@ -823,8 +840,7 @@ static bool layout(xctx *c)
                             sh->name, (unsigned long long)XLSX_MAX_ROWS);
                 break;
             }
-            if (block_cols(b) + (block_has_chart(b) ? 10 : 0) >
-                XLSX_MAX_COLS) {
+            if (block_cols(b) + (block_has_chart(b) ? 10 : 0) > XLSX_MAX_COLS) {
                 layout_fail(c,
                             "sheet \"%s\" needs more than %llu columns, the "
                             "most an XLSX sheet holds",
@@ -833,7 +849,11 @@ static bool layout(xctx *c)
             }
             sh->start[bi] = (uint32_t)start;
             sh->body[bi] = (uint32_t)body;
-            if (b->kind != CSM_BLOCK_NOTES && first_hdr < 0)
+            /* Tables, tiles and heatmaps have a header worth freezing;
+             * a chart's data table sits beside its chart. */
+            if ((b->kind == CSM_BLOCK_TABLE || b->kind == CSM_BLOCK_TILES ||
+                 b->kind == CSM_BLOCK_HEATMAP) &&
+                first_hdr < 0)
                 first_hdr = (long long)body;
             if (b->kind == CSM_BLOCK_TABLE) {
                 const csm_table *t = &b->u.table;
@@ -841,15 +861,15 @@ static bool layout(xctx *c)
                     if (strcmp(c->places[p].table->id, t->id) == 0) {
                         c->failed = true;
                         c->err = CSM_EUSAGE;
-                        csm_diags_add(c->diag, CSM_SEV_ERROR,
-                                      "xlsx-formula", NULL,
+                        csm_diags_add(c->diag, CSM_SEV_ERROR, "xlsx-formula",
+                                      NULL,
                                       "table id \"%s\" is used twice in the "
                                       "report",
                                       t->id);
                     }
                 }
-                c->places[c->n_places++] = (csm_xlsx_place){
-                    t, sh->name, (uint32_t)body, 0};
+                c->places[c->n_places++] =
+                    (csm_xlsx_place){t, sh->name, (uint32_t)body, 0};
                 if (t->detail && detail_hdr < 0) {
                     detail_hdr = (long long)body;
                     /* Excel allows one autofilter per sheet. */
@@ -886,21 +906,19 @@ static void check_formula(xctx *c, const xsheet *sh, const csm_cell *cell,
                                    sizeof err) != CSM_OK) {
         c->failed = true;
         c->err = CSM_EUSAGE;
-        csm_diags_add(c->diag, CSM_SEV_ERROR, "xlsx-formula", NULL,
-                      "%s: %s", where, err);
+        csm_diags_add(c->diag, CSM_SEV_ERROR, "xlsx-formula", NULL, "%s: %s",
+                      where, err);
     } else if (csm_xlsx_cell_number(cell, c->dec, &cached)) {
-        double tol = cell->kind == CSM_CELL_MONEY ? 0.5 / pow(10, c->dec)
-                                                  : 1e-9;
+        double tol =
+            cell->kind == CSM_CELL_MONEY ? 0.5 / pow(10, c->dec) : 1e-9;
         tol = fmax(tol, 1e-12 * fmax(fabs(v), fabs(cached)));
         if (!ok)
-            csm_diags_add(c->diag, CSM_SEV_WARNING, "xlsx-formula-value",
-                          NULL,
+            csm_diags_add(c->diag, CSM_SEV_WARNING, "xlsx-formula-value", NULL,
                           "%s: formula \"%s\" refers to a cell that is not a "
                           "number; Excel will show #VALUE!",
                           where, cell->formula);
         else if (fabs(v - cached) > tol)
-            csm_diags_add(c->diag, CSM_SEV_WARNING, "xlsx-formula-value",
-                          NULL,
+            csm_diags_add(c->diag, CSM_SEV_WARNING, "xlsx-formula-value", NULL,
                           "%s: formula \"%s\" gives %.10g but the model's "
                           "value is %.10g",
                           where, cell->formula, v, cached);
@@ -950,25 +968,25 @@ static void check_formulas(xctx *c)
 
 /* ----------------------------------------------------------- blocks */
 
-static bool write_table(xctx *c, xsheet *sh, const csm_table *t,
-                        uint32_t hdr)
+static bool write_table(xctx *c, xsheet *sh, const csm_table *t, uint32_t hdr)
 {
     for (size_t j = 0; j < t->n_columns; j++) {
         const csm_column *col = &t->columns[j];
         bool num = col->kind != CSM_CELL_TEXT && col->kind != CSM_CELL_EMPTY;
         char *title = col->kind == CSM_CELL_MONEY ? money_title(c, col->title)
-                                                   : csm_xstrdup(col->title);
+                                                  : csm_xstrdup(col->title);
         bool ok = put_str(c, sh, hdr, (uint32_t)j, title,
                           fmt(c, num ? R_HEADER_NUM : R_HEADER, 0, 0, false));
         free(title);
         if (!ok)
             return false;
     }
-    size_t first_total = t->n_rows - (t->total_rows < t->n_rows
-                                          ? t->total_rows
-                                          : t->n_rows);
+    size_t first_total =
+        t->n_rows - (t->total_rows < t->n_rows ? t->total_rows : t->n_rows);
     for (size_t i = 0; i < t->n_rows; i++) {
-        role ro = i >= first_total ? R_TOTAL : R_BODY;
+        role ro = i < first_total    ? R_BODY
+                  : i == first_total ? R_TOTAL
+                                     : R_TOTAL_MORE;
         for (size_t j = 0; j < t->n_columns; j++) {
             const csm_cell *cell = &t->cells[i * t->n_columns + j];
             if (!put_cell(c, sh, hdr + 1 + (uint32_t)i, (uint32_t)j, cell, ro,
@@ -979,14 +997,13 @@ static bool write_table(xctx *c, xsheet *sh, const csm_table *t,
     return true;
 }
 
-static bool table_filter(xctx *c, xsheet *sh, const csm_table *t,
-                         uint32_t hdr)
+static bool table_filter(xctx *c, xsheet *sh, const csm_table *t, uint32_t hdr)
 {
     if (t->n_columns == 0)
         return true;
     /* Totals rows stay out of the filter so sorting cannot move them. */
-    size_t data = t->n_rows - (t->total_rows < t->n_rows ? t->total_rows
-                                                         : t->n_rows);
+    size_t data =
+        t->n_rows - (t->total_rows < t->n_rows ? t->total_rows : t->n_rows);
     return lxw_ok(c,
                   worksheet_autofilter(sh->ws, hdr, 0, hdr + (uint32_t)data,
                                        (lxw_col_t)(t->n_columns - 1)),
@@ -1003,14 +1020,12 @@ static bool write_tiles(xctx *c, xsheet *sh, const csm_block *b, uint32_t hdr)
     for (size_t i = 0; i < b->u.tiles.n_tiles; i++) {
         const csm_tile *t = &b->u.tiles.tiles[i];
         uint32_t row = hdr + 1 + (uint32_t)i;
-        char *label = t->value.kind == CSM_CELL_MONEY
-                          ? money_title(c, t->label)
-                          : csm_xstrdup(t->label);
+        char *label = t->value.kind == CSM_CELL_MONEY ? money_title(c, t->label)
+                                                      : csm_xstrdup(t->label);
         bool ok = put_str(c, sh, row, 0, label, fmt(c, R_BODY, 0, 0, false));
         free(label);
         ok = ok &&
-             put_cell(c, sh, row, 1, &t->value, R_BODY, false,
-                      t->value.tone) &&
+             put_cell(c, sh, row, 1, &t->value, R_BODY, false, t->value.tone) &&
              put_cell(c, sh, row, 2, &t->previous, R_BODY, false,
                       t->previous.tone) &&
              put_cell(c, sh, row, 3, &t->mom, R_BODY, true,
@@ -1028,9 +1043,8 @@ static bool write_tiles(xctx *c, xsheet *sh, const csm_block *b, uint32_t hdr)
     return true;
 }
 
-static lxw_chart_series *add_series(xctx *c, lxw_chart *chart,
-                                    const xsheet *sh, uint32_t first,
-                                    uint32_t last, uint32_t col)
+static lxw_chart_series *add_series(xctx *c, lxw_chart *chart, const xsheet *sh,
+                                    uint32_t first, uint32_t last, uint32_t col)
 {
     lxw_chart_series *s = chart_add_series(chart, NULL, NULL);
     if (!s) {
@@ -1069,8 +1083,7 @@ static void style_series(lxw_chart_series *s, chart_kind k, lxw_color_t col,
     }
 }
 
-static lxw_color_t series_colour(const xctx *c, const csm_series *s,
-                                 size_t i)
+static lxw_color_t series_colour(const xctx *c, const csm_series *s, size_t i)
 {
     size_t k = s->palette >= 0 ? (size_t)s->palette : i;
     return rgb(c->st->series[k % CSM_STYLE_SERIES]);
@@ -1106,9 +1119,8 @@ static int axis_cell_numfmt(xctx *c, csm_axis_format f)
 static void chart_frame(xctx *c, lxw_chart *chart, const csm_block *b,
                         size_t n_series)
 {
-    lxw_chart_font title_font = {.bold = LXW_TRUE,
-                                 .size = 11,
-                                 .color = rgb(c->st->primary)};
+    lxw_chart_font title_font = {
+        .bold = LXW_TRUE, .size = 11, .color = rgb(c->st->primary)};
     if (b->title) {
         chart_title_set_name(chart, b->title);
         chart_title_set_name_font(chart, &title_font);
@@ -1132,16 +1144,14 @@ static bool insert_chart(xctx *c, xsheet *sh, uint32_t row, uint32_t col,
                                       : n_points > 12 ? 1.25
                                                       : 1,
                            .y_scale = 1};
-    return lxw_ok(c,
-                  worksheet_insert_chart_opt(sh->ws, row, (lxw_col_t)col,
-                                             chart, &o),
-                  "insert a chart");
+    return lxw_ok(
+        c, worksheet_insert_chart_opt(sh->ws, row, (lxw_col_t)col, chart, &o),
+        "insert a chart");
 }
 
 /* The chart's data as a table: x labels, then one column per series
  * (and its interval ends). */
-static bool write_chart(xctx *c, xsheet *sh, const csm_block *b,
-                        uint32_t hdr)
+static bool write_chart(xctx *c, xsheet *sh, const csm_block *b, uint32_t hdr)
 {
     const csm_chart *ch = &b->u.chart;
     bool money = ch->y_format == CSM_AXIS_MONEY;
@@ -1152,8 +1162,8 @@ static bool write_chart(xctx *c, xsheet *sh, const csm_block *b,
     for (size_t s = 0; s < ch->n_series; s++) {
         const csm_series *se = &ch->series[s];
         char *name = money ? money_title(c, se->name) : csm_xstrdup(se->name);
-        bool ok = put_str(c, sh, hdr, col++, name,
-                          fmt(c, R_HEADER_NUM, 0, 0, false));
+        bool ok =
+            put_str(c, sh, hdr, col++, name, fmt(c, R_HEADER_NUM, 0, 0, false));
         if (ok && has_band(se)) {
             char *lo = csm_xasprintf("%s low", name);
             char *hi = csm_xasprintf("%s high", name);
@@ -1168,8 +1178,8 @@ static bool write_chart(xctx *c, xsheet *sh, const csm_block *b,
         if (!ok)
             return false;
     }
-    lxw_format *vf = fmt(c, R_BODY, axis_cell_numfmt(c, ch->y_format), 0,
-                         false);
+    lxw_format *vf =
+        fmt(c, R_BODY, axis_cell_numfmt(c, ch->y_format), 0, false);
     for (size_t i = 0; i < ch->n_points; i++) {
         uint32_t row = hdr + 1 + (uint32_t)i;
         if (!put_str(c, sh, row, 0, ch->x_labels[i],
@@ -1255,8 +1265,8 @@ static bool chart_object(xctx *c, xsheet *sh, const csm_block *b,
     }
     chart_axis_set_num_format(chart->y_axis, axis_format(ch->y_format));
     if (ch->y_title) {
-        char *t = money ? money_title(c, ch->y_title)
-                        : csm_xstrdup(ch->y_title);
+        char *t =
+            money ? money_title(c, ch->y_title) : csm_xstrdup(ch->y_title);
         chart_axis_set_name(chart->y_axis, t);
         free(t);
     } else if (money && c->r->currency[0]) {
@@ -1272,8 +1282,7 @@ static bool chart_object(xctx *c, xsheet *sh, const csm_block *b,
         if (!negative)
             chart_axis_set_min(chart->y_axis, 0);
     }
-    return insert_chart(c, sh, start, chart_cols(ch) + 1, chart,
-                        ch->n_points);
+    return insert_chart(c, sh, start, chart_cols(ch) + 1, chart, ch->n_points);
 }
 
 /* The waterfall's chart: the classic stacked one (an invisible base under
@@ -1323,8 +1332,8 @@ static bool waterfall_chart(xctx *c, xsheet *sh, const csm_block *b,
         lxw_chart_point **pp = csm_xcalloc(n + 1, sizeof *pp);
         for (size_t i = 0; i < n; i++) {
             const csm_waterfall_step *ws = &w->steps[i];
-            bool level = ws->kind == CSM_STEP_START ||
-                         ws->kind == CSM_STEP_TOTAL;
+            bool level =
+                ws->kind == CSM_STEP_START || ws->kind == CSM_STEP_TOTAL;
             fills[i].color = level                  ? rgb(st->primary)
                              : step_signed(ws) >= 0 ? rgb(st->good)
                                                     : rgb(st->bad);
@@ -1374,7 +1383,7 @@ static bool write_waterfall(xctx *c, xsheet *sh, const csm_block *b,
         const csm_waterfall_step *st = &w->steps[i];
         uint32_t row = hdr + 1 + (uint32_t)i;
         bool level = st->kind == CSM_STEP_START || st->kind == CSM_STEP_TOTAL;
-        csm_cell_tone tone = level                   ? CSM_TONE_STRONG
+        csm_cell_tone tone = level                  ? CSM_TONE_STRONG
                              : step_signed(st) >= 0 ? CSM_TONE_GOOD
                                                     : CSM_TONE_BAD;
         /* Movements carry their sign so the column reads as a bridge:
@@ -1428,8 +1437,7 @@ static bool heatmap_scale(xctx *c, xsheet *sh, const csm_heatmap *h,
     return true;
 }
 
-static bool write_heatmap(xctx *c, xsheet *sh, const csm_block *b,
-                          uint32_t hdr)
+static bool write_heatmap(xctx *c, xsheet *sh, const csm_block *b, uint32_t hdr)
 {
     const csm_heatmap *h = &b->u.heatmap;
     if (!put_blank(c, sh, hdr, 0, fmt(c, R_HEADER, 0, 0, false)))
@@ -1518,7 +1526,8 @@ static bool write_block(xctx *c, xsheet *sh, size_t bi)
 static const char *company_of(const xctx *c)
 {
     return c->st->company[0] ? c->st->company
-                             : c->r->company ? c->r->company : "";
+           : c->r->company   ? c->r->company
+                             : "";
 }
 
 /* The style's header/footer template in Excel's syntax: & is doubled,
@@ -1565,13 +1574,13 @@ static bool sheet_setup(xctx *c, xsheet *sh, const csm_render_options *opt)
     for (uint32_t j = 0; j < sh->n_cols; j++) {
         double w = sh->width[j] + 2;
         w = w < WIDTH_MIN ? WIDTH_MIN : w > WIDTH_MAX ? WIDTH_MAX : w;
-        if (!lxw_ok(c, worksheet_set_column(ws, (lxw_col_t)j, (lxw_col_t)j, w,
-                                            NULL),
-                    "set a column width"))
+        if (!lxw_ok(
+                c,
+                worksheet_set_column(ws, (lxw_col_t)j, (lxw_col_t)j, w, NULL),
+                "set a column width"))
             return false;
     }
-    const char *paper = opt->paper && opt->paper[0] ? opt->paper
-                                                    : c->st->paper;
+    const char *paper = opt->paper && opt->paper[0] ? opt->paper : c->st->paper;
     worksheet_set_paper(ws, strcmp(paper, "Letter") == 0 ? 1 : 9);
     worksheet_fit_to_pages(ws, 1, 0);
     if (sh->n_cols > 7)
@@ -1699,6 +1708,9 @@ csm_error csm_render_xlsx(const csm_report *r, const csm_render_options *opt,
         return CSM_EUSAGE;
     }
     xctx c = {.r = r, .st = opt->style, .path = path, .diag = diag};
+#ifdef CSM_TESTING
+    csm_xlsx_calls = 0;
+#endif
     c.dec = r->currency_decimals < 0   ? 0
             : r->currency_decimals > 9 ? 9
                                        : r->currency_decimals;
@@ -1706,8 +1718,8 @@ csm_error csm_render_xlsx(const csm_report *r, const csm_render_options *opt,
         snprintf(c.cur, sizeof c.cur, " (%.3s)", r->currency);
     c.numfmt[0] = NULL;
     c.n_numfmt = 1;
-    c.fmt = csm_xcalloc((size_t)N_ROLES * MAX_NUMFMT * N_TONES * 2,
-                        sizeof *c.fmt);
+    c.fmt =
+        csm_xcalloc((size_t)N_ROLES * MAX_NUMFMT * N_TONES * 2, sizeof *c.fmt);
 
     /* Everything that can be wrong with the model is found before a file
      * is created. */
@@ -1758,7 +1770,7 @@ csm_error csm_render_xlsx(const csm_report *r, const csm_render_options *opt,
         ctx_free(&c);
         return c.err;
     }
-    lxw_error e = workbook_close(c.wb);
+    lxw_error e = seam(workbook_close(c.wb));
     c.wb = NULL;
     free(tmpdir_copy);
     if (e != LXW_NO_ERROR) {

@@ -38,8 +38,7 @@ static bool day_serial(csm_day d, double *out)
     return true;
 }
 
-bool csm_xlsx_cell_number(const csm_cell *c, int currency_decimals,
-                          double *out)
+bool csm_xlsx_cell_number(const csm_cell *c, int currency_decimals, double *out)
 {
     switch (c->kind) {
     case CSM_CELL_MONEY:
@@ -125,7 +124,8 @@ typedef struct colref {
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((format(printf, 2, 3)))
 #endif
-static void fail(parser *ps, const char *fmt, ...)
+static void
+fail(parser *ps, const char *fmt, ...)
 {
     if (ps->failed)
         return;
@@ -280,8 +280,7 @@ static const csm_cell *cell_at(const colref *c, size_t row)
 static double cell_sum_value(parser *ps, const csm_cell *cell)
 {
     double v;
-    return csm_xlsx_cell_number(cell, ps->env->currency_decimals, &v) ? v
-                                                                       : 0;
+    return csm_xlsx_cell_number(cell, ps->env->currency_decimals, &v) ? v : 0;
 }
 
 static bool ascii_ieq(const char *a, const char *b)

@@ -83,8 +83,7 @@ static csm_report *formula_model(void)
     const char *keys[] = {"k1", "k2", "k 3", "dup", "dup", "Total"};
     const int64_t amounts[] = {150, -25, 1000, 1, 2, 0};
     for (size_t i = 0; i < 6; i++) {
-        csm_cell row[3] = {csm_cell_text(keys[i]),
-                           csm_cell_money(amounts[i]),
+        csm_cell row[3] = {csm_cell_text(keys[i]), csm_cell_money(amounts[i]),
                            i == 1 ? csm_cell_text("x")
                                   : csm_cell_int((int64_t)i)};
         csm_table_row(b, row);
@@ -126,12 +125,12 @@ static void tr_ok(const fx *f, const char *src, const char *want, double val)
     char err[256];
     double v = -1;
     bool ok = false;
-    csm_error rc =
-        csm_xlsx_formula_translate(src, &f->env, &out, &v, &ok, err, sizeof err);
+    csm_error rc = csm_xlsx_formula_translate(src, &f->env, &out, &v, &ok, err,
+                                              sizeof err);
     if (rc != CSM_OK || strcmp(csm_strbuf_str(&out), want) != 0 ||
         fabs(v - val) > 1e-9) {
-        fprintf(stderr, "%s -> rc %d \"%s\" = %g (%s); want \"%s\" = %g\n",
-                src, rc, csm_strbuf_str(&out), v, err, want, val);
+        fprintf(stderr, "%s -> rc %d \"%s\" = %g (%s); want \"%s\" = %g\n", src,
+                rc, csm_strbuf_str(&out), v, err, want, val);
         fail();
     }
     assert_true(ok);
@@ -143,8 +142,8 @@ static void tr_err(const fx *f, const char *src, const char *msg)
     csm_strbuf out = {0};
     csm_strbuf_puts(&out, "keep");
     char err[256];
-    csm_error rc =
-        csm_xlsx_formula_translate(src, &f->env, &out, NULL, NULL, err, sizeof err);
+    csm_error rc = csm_xlsx_formula_translate(src, &f->env, &out, NULL, NULL,
+                                              err, sizeof err);
     if (rc != CSM_EUSAGE || !strstr(err, msg)) {
         fprintf(stderr, "%s -> rc %d err \"%s\"; want \"%s\"\n", src, rc, err,
                 msg);
@@ -178,8 +177,8 @@ static void test_formula_translate(void **state)
      * escaped so it matches literally. */
     tr_ok(&f, "SUMIF(t.k, \"K1\", t.a)", "SUMIF(A5:A9,\"K1\",B5:B9)", 1.5);
     tr_ok(&f, "SUMIF(t.k, \"dup\", t.a)", "SUMIF(A5:A9,\"dup\",B5:B9)", 0.03);
-    tr_ok(&f, "SUMIF(t.k, \"a*b?~\", t.a)",
-          "SUMIF(A5:A9,\"a~*b~?~~\",B5:B9)", 0);
+    tr_ok(&f, "SUMIF(t.k, \"a*b?~\", t.a)", "SUMIF(A5:A9,\"a~*b~?~~\",B5:B9)",
+          0);
     tr_ok(&f, "SUMIF(t.k, \">5\", t.a)", "SUMIF(A5:A9,\"=>5\",B5:B9)", 0);
     tr_ok(&f, "SUMIF(t.k, \"say \"\"hi\"\"\", t.a)",
           "SUMIF(A5:A9,\"say \"\"hi\"\"\",B5:B9)", 0);
@@ -229,8 +228,8 @@ static void test_names(void **state)
     const char *none[1] = {NULL};
     csm_xlsx_sheet_name("Summary", none, 0, buf);
     assert_string_equal(buf, "Summary");
-    csm_xlsx_sheet_name("Ledger: O'Brien/[x]*? detail rows of the month",
-                        none, 0, buf);
+    csm_xlsx_sheet_name("Ledger: O'Brien/[x]*? detail rows of the month", none,
+                        0, buf);
     assert_string_equal(buf, "Ledger O'Brien x detail rows of");
     csm_xlsx_sheet_name("'quoted'", none, 0, buf);
     assert_string_equal(buf, "quoted");
@@ -251,7 +250,9 @@ static void test_names(void **state)
                         none, 0, buf);
     assert_int_equal(strlen(buf), 15 * 4);
     /* Bad UTF-8 bytes become spaces, never part of a name. */
-    csm_xlsx_sheet_name("a\xFF" "b", none, 0, buf);
+    csm_xlsx_sheet_name("a\xFF"
+                        "b",
+                        none, 0, buf);
     assert_string_equal(buf, "a b");
     /* Unique, ignoring case, within 31 characters. */
     const char *used[] = {"Summary", "summary (2)",
@@ -287,8 +288,8 @@ static const struct {
 } ledger_rows[] = {
     {"C-001", "Zo\xC3\xAB Caf\xC3\xA9 \xE6\x9D\xB1\xE4\xBA\xAC", "new", 0,
      50000},
-    {"C-002", "=HYPERLINK(\"http://example.com\",\"x\")", "expansion",
-     100000, 200000},
+    {"C-002", "=HYPERLINK(\"http://example.com\",\"x\")", "expansion", 100000,
+     200000},
     {"C-003", "+44 Ltd", "churn", 30000, 0},
     {"C-004", "-minus corp", "New", 0, 25000},
     {"C-005", "@mention", "churn", 40000, 0},
@@ -329,9 +330,9 @@ static void add_ledger(csm_report *r, size_t extra_rows)
         }
         sp += prev;
         sm += mrr;
-        csm_cell row[6] = {csm_cell_text(id),          csm_cell_text(name),
-                           csm_cell_money(prev),       csm_cell_money(mrr),
-                           csm_cell_text(cat),         csm_cell_money(mrr - prev)};
+        csm_cell row[6] = {csm_cell_text(id),    csm_cell_text(name),
+                           csm_cell_money(prev), csm_cell_money(mrr),
+                           csm_cell_text(cat),   csm_cell_money(mrr - prev)};
         csm_table_row(b, row);
     }
     csm_cell total[6] = {
@@ -431,14 +432,14 @@ static csm_report *build_model(size_t extra_rows)
         csm_cell_empty(),
         csm_cell_tone_set(csm_cell_text("pending"), CSM_TONE_MUTED)};
     csm_table_row(mb, r4);
-    csm_cell r5[7] = {csm_cell_text("Undefined"),
-                      csm_cell_na(),
-                      csm_cell_na(),
-                      csm_cell_number(NAN, 1),
-                      csm_cell_empty(),
-                      csm_cell_empty(),
-                      csm_cell_tone_set(csm_cell_text("yellow"),
-                                        CSM_TONE_YELLOW)};
+    csm_cell r5[7] = {
+        csm_cell_text("Undefined"),
+        csm_cell_na(),
+        csm_cell_na(),
+        csm_cell_number(NAN, 1),
+        csm_cell_empty(),
+        csm_cell_empty(),
+        csm_cell_tone_set(csm_cell_text("yellow"), CSM_TONE_YELLOW)};
     csm_table_row(mb, r5);
     csm_cell r6[7] = {
         csm_cell_text("Total"),
@@ -500,8 +501,8 @@ static csm_report *build_model(size_t extra_rows)
     cb = csm_section_chart(s, "New and expansion", CSM_AXIS_MONEY);
     csm_chart_x(cb, months, NULL, 6);
     csm_chart_series(cb, "New", CSM_SERIES_STACKED, nw, NULL);
-    csm_chart_series(cb, "Expansion", CSM_SERIES_STACKED, ex, NULL)
-        ->palette = 3;
+    csm_chart_series(cb, "Expansion", CSM_SERIES_STACKED, ex, NULL)->palette =
+        3;
 
     cb = csm_section_chart(s, "Mixed", CSM_AXIS_COUNT);
     csm_chart_x(cb, months, NULL, 6);
@@ -526,15 +527,17 @@ static csm_report *build_model(size_t extra_rows)
     const char *cols[] = {"0", "1", "2"};
     double hv[] = {1.0, 0.9, 0.8, 1.0, 0.95, 0, 1.0, 0, 0};
     bool hd[] = {true, true, true, true, true, false, true, false, false};
-    csm_section_heatmap(s, "Revenue retention by cohort", rows, 3, cols, 3,
-                        hv, hd, 0.5, 1.0,
+    csm_section_heatmap(s, "Revenue retention by cohort", rows, 3, cols, 3, hv,
+                        hd, 0.5, 1.0,
                         "Revenue retention (MRR at age k / at age 0)");
 
     /* ---- Notes. */
     s = csm_report_section(r, "definitions", "Definitions");
     csm_block *nb = csm_section_notes(s, "Policies");
     csm_notes_add(nb, "NRR = MRR of the base at the end / at the start");
-    csm_notes_add(nb, "\xC3\x9C" "ber stra\xC3\x9F" "e \xE2\x9C\x93");
+    csm_notes_add(nb, "\xC3\x9C"
+                      "ber stra\xC3\x9F"
+                      "e \xE2\x9C\x93");
     csm_notes_add(nb, "=not a formula");
 
     /* ---- A second section with the same title. */
@@ -735,8 +738,8 @@ static xcell cell(const wbk *w, size_t n, const char *ref)
 
 static bool is_text(const xcell *c)
 {
-    return c->type && (strcmp(c->type, "s") == 0 ||
-                       strcmp(c->type, "inlineStr") == 0);
+    return c->type &&
+           (strcmp(c->type, "s") == 0 || strcmp(c->type, "inlineStr") == 0);
 }
 
 /* A text cell with this exact text and no formula. */
@@ -746,10 +749,11 @@ static void expect_text(const wbk *w, size_t n, const char *ref,
     xcell c = cell(w, n, ref);
     if (!c.found || !is_text(&c) || c.formula ||
         strcmp(c.value ? c.value : "", text) != 0) {
-        fprintf(stderr, "sheet %zu %s: found %d type %s value \"%s\"; want "
-                        "text \"%s\"\n",
-                n, ref, c.found, c.type ? c.type : "-",
-                c.value ? c.value : "", text);
+        fprintf(stderr,
+                "sheet %zu %s: found %d type %s value \"%s\"; want "
+                "text \"%s\"\n",
+                n, ref, c.found, c.type ? c.type : "-", c.value ? c.value : "",
+                text);
         fail();
     }
     xcell_free(&c);
@@ -759,8 +763,8 @@ static void expect_number(const wbk *w, size_t n, const char *ref, double v)
 {
     xcell c = cell(w, n, ref);
     if (!c.found || is_text(&c) || !c.value || fabs(atof(c.value) - v) > 1e-9) {
-        fprintf(stderr, "sheet %zu %s: found %d value %s; want %.10g\n", n,
-                ref, c.found, c.value ? c.value : "-", v);
+        fprintf(stderr, "sheet %zu %s: found %d value %s; want %.10g\n", n, ref,
+                c.found, c.value ? c.value : "-", v);
         fail();
     }
     xcell_free(&c);
@@ -771,10 +775,11 @@ static void expect_formula(const wbk *w, size_t n, const char *ref,
                            const char *formula, double cached)
 {
     xcell c = cell(w, n, ref);
-    if (!c.found || !c.formula || strcmp(c.formula, formula) != 0 ||
-        !c.value || fabs(atof(c.value) - cached) > 1e-9) {
-        fprintf(stderr, "sheet %zu %s: formula \"%s\" cached %s; want \"%s\" "
-                        "cached %.10g\n",
+    if (!c.found || !c.formula || strcmp(c.formula, formula) != 0 || !c.value ||
+        fabs(atof(c.value) - cached) > 1e-9) {
+        fprintf(stderr,
+                "sheet %zu %s: formula \"%s\" cached %s; want \"%s\" "
+                "cached %.10g\n",
                 n, ref, c.formula ? c.formula : "-", c.value ? c.value : "-",
                 formula, cached);
         fail();
@@ -794,8 +799,8 @@ static void expect_absent(const wbk *w, size_t n, const char *ref)
 }
 
 /* The k-th (0-based) element <tag ...> inside <list ...>...</list>. */
-static const char *nth_elem(const char *xml, const char *list,
-                            const char *tag, size_t k)
+static const char *nth_elem(const char *xml, const char *list, const char *tag,
+                            size_t k)
 {
     char *open = csm_xasprintf("<%s", list);
     const char *p = strstr(xml, open);
@@ -829,8 +834,8 @@ static void builtin_numfmt(int id, char *out, size_t n)
     static const struct {
         int id;
         const char *code;
-    } b[] = {{0, "General"}, {1, "0"},     {2, "0.00"},  {3, "#,##0"},
-             {4, "#,##0.00"}, {9, "0%"},   {10, "0.00%"}, {49, "@"}};
+    } b[] = {{0, "General"},  {1, "0"},  {2, "0.00"},   {3, "#,##0"},
+             {4, "#,##0.00"}, {9, "0%"}, {10, "0.00%"}, {49, "@"}};
     for (size_t i = 0; i < sizeof b / sizeof *b; i++)
         if (b[i].id == id) {
             snprintf(out, n, "%s", b[i].code);
@@ -907,14 +912,13 @@ static void expect_numfmt(const wbk *w, size_t n, const char *ref,
 {
     xstyle s = cell_style(w, n, ref);
     if (strcmp(s.numfmt, code) != 0) {
-        fprintf(stderr, "sheet %zu %s: number format \"%s\", want \"%s\"\n",
-                n, ref, s.numfmt, code);
+        fprintf(stderr, "sheet %zu %s: number format \"%s\", want \"%s\"\n", n,
+                ref, s.numfmt, code);
         fail();
     }
 }
 
-static char *render_to(const csm_report *r, const char *dir,
-                       const char *name)
+static char *render_to(const csm_report *r, const char *dir, const char *name)
 {
     csm_style st;
     csm_style_defaults(&st);
@@ -959,7 +963,7 @@ static void test_workbook_parts(void **state)
 
     /* Sheet names: cleaned, cut to 31 characters, unique. */
     char *wbxml = unzip_part(path, "xl/workbook.xml");
-    const char *names[] = {"Summary", ledger_sheet, "Charts", "MRR bridge",
+    const char *names[] = {"Summary", ledger_sheet,  "Charts",     "MRR bridge",
                            "Cohorts", "Definitions", "Summary (2)"};
     const char *p = wbxml;
     for (size_t i = 0; i < 7; i++) {
@@ -974,8 +978,9 @@ static void test_workbook_parts(void **state)
 
     /* ---- Summary: the heading and the tiles (header on row 6). */
     expect_text(&w, 1, "A1", "Summary");
-    expect_text(&w, 1, "A2", "Board pack \xC2\xB7 March 2025 \xC2\xB7 "
-                             "Acme & Co \xC2\xB7 generated 2025-04-02");
+    expect_text(&w, 1, "A2",
+                "Board pack \xC2\xB7 March 2025 \xC2\xB7 "
+                "Acme & Co \xC2\xB7 generated 2025-04-02");
     expect_text(&w, 1, "A4", "Headline KPIs");
     xstyle st = cell_style(&w, 1, "A4");
     assert_true(st.bold);
@@ -983,8 +988,9 @@ static void test_workbook_parts(void **state)
     expect_text(&w, 1, "A5", "Values at the end of the month");
     st = cell_style(&w, 1, "A5");
     assert_true(st.italic);
-    const char *tile_hdr[] = {"Metric",   "Value",      "Previous month",
-                              "MoM change", "Year ago", "YoY change", "Note"};
+    const char *tile_hdr[] = {"Metric",     "Value",    "Previous month",
+                              "MoM change", "Year ago", "YoY change",
+                              "Note"};
     for (int j = 0; j < 7; j++) {
         char ref[8];
         snprintf(ref, sizeof ref, "%c6", 'A' + j);
@@ -1018,12 +1024,10 @@ static void test_workbook_parts(void **state)
     expect_text(&w, 1, "B12", "Amount (USD)");
     expect_text(&w, 1, "A13", "New");
     expect_formula(&w, 1, "B13",
-                   "SUMIF(" LEDGER_Q "E6:E11,\"new\"," LEDGER_Q "F6:F11)",
-                   750);
+                   "SUMIF(" LEDGER_Q "E6:E11,\"new\"," LEDGER_Q "F6:F11)", 750);
     expect_numfmt(&w, 1, "B13", "#,##0.00");
     expect_formula(&w, 1, "B14",
-                   "SUMIF(" LEDGER_Q "E6:E11,\"expansion\"," LEDGER_Q
-                   "F6:F11)",
+                   "SUMIF(" LEDGER_Q "E6:E11,\"expansion\"," LEDGER_Q "F6:F11)",
                    1050);
     expect_formula(&w, 1, "B15",
                    "SUMIF(" LEDGER_Q "E6:E11,\"churn\"," LEDGER_Q "F6:F11)",
@@ -1064,8 +1068,11 @@ static void test_workbook_parts(void **state)
     assert_true(cell_style(&w, 1, "A18").bold);
     expect_formula(&w, 1, "C18", "SUM(C13:C17)", 7);
     expect_text(&w, 1, "D18", "n/a");
-    expect_formula(&w, 1, "B19",
-                   "SUM(" LEDGER_Q "F6:F11)-(B13+B14+B15)", 0);
+    expect_formula(&w, 1, "B19", "SUM(" LEDGER_Q "F6:F11)-(B13+B14+B15)", 0);
+    /* One rule, above the first totals row only. */
+    assert_true(cell_style(&w, 1, "B19").bold);
+    assert_false(cell_style(&w, 1, "B19").top_border);
+    assert_false(cell_style(&w, 1, "B17").top_border);
     /* The first table's header is frozen: the pane starts on row 7. */
     assert_non_null(strstr(w.sheet[0], "topLeftCell=\"A7\""));
     assert_null(strstr(w.sheet[0], "<autoFilter"));
@@ -1122,7 +1129,7 @@ static void test_workbook_parts(void **state)
     assert_non_null(strstr(c1, "<c:f>Charts!$B$7:$B$12</c:f>"));
     assert_non_null(strstr(c1, "<c:f>Charts!$A$7:$A$12</c:f>"));
     assert_non_null(strstr(c1, "<c:legendEntry>")); /* band lines hidden */
-    assert_non_null(strstr(c2, "<c:lineChart>")); /* STEP: a line */
+    assert_non_null(strstr(c2, "<c:lineChart>"));   /* STEP: a line */
     assert_non_null(strstr(c3, "<c:barChart>"));
     assert_non_null(strstr(c3, "<c:barDir val=\"col\"/>"));
     assert_non_null(strstr(c3, "<c:grouping val=\"clustered\"/>"));
@@ -1169,7 +1176,8 @@ static void test_workbook_parts(void **state)
     expect_absent(&w, 5, "D7");
     expect_absent(&w, 5, "C8");
     expect_text(&w, 5, "A9", "Revenue retention (MRR at age k / at age 0)");
-    const char *cf = strstr(w.sheet[4], "<conditionalFormatting sqref=\"B6:D8\">");
+    const char *cf =
+        strstr(w.sheet[4], "<conditionalFormatting sqref=\"B6:D8\">");
     assert_non_null(cf);
     assert_non_null(strstr(cf, "<colorScale><cfvo type=\"num\" val=\"0.5\"/>"
                                "<cfvo type=\"num\" val=\"1\"/>"
@@ -1179,7 +1187,10 @@ static void test_workbook_parts(void **state)
     /* ---- Notes: one line a row, text kept as text. */
     expect_text(&w, 6, "A4", "Policies");
     expect_text(&w, 6, "A5", "NRR = MRR of the base at the end / at the start");
-    expect_text(&w, 6, "A6", "\xC3\x9C" "ber stra\xC3\x9F" "e \xE2\x9C\x93");
+    expect_text(&w, 6, "A6",
+                "\xC3\x9C"
+                "ber stra\xC3\x9F"
+                "e \xE2\x9C\x93");
     expect_text(&w, 6, "A7", "=not a formula");
     expect_text(&w, 7, "A4", "Second summary");
 
@@ -1203,6 +1214,14 @@ static void test_workbook_parts(void **state)
     assert_null(strstr(w.sheet[1], "inlineStr"));
 
     wbk_close(&w);
+    /* CSM_XLSX_KEEP=DIR keeps a copy of the workbook to look at. */
+    const char *keep = getenv("CSM_XLSX_KEEP");
+    if (keep && keep[0]) {
+        char *cmd = csm_xasprintf("cp '%s' '%s/board.xlsx'", path, keep);
+        if (system(cmd) != 0)
+            fprintf(stderr, "could not copy the workbook to %s\n", keep);
+        free(cmd);
+    }
     free(path);
     csm_report_free(r);
     tu_rmtree(dir);
@@ -1272,8 +1291,8 @@ static void lo_expect(const char *csv, const char *sheet, size_t row,
 {
     char *got = csv_cell(csv, row, col);
     if (strcmp(got, want) != 0) {
-        fprintf(stderr, "LibreOffice %s R%zuC%zu: \"%s\", want \"%s\"\n",
-                sheet, row, col, got, want);
+        fprintf(stderr, "LibreOffice %s R%zuC%zu: \"%s\", want \"%s\"\n", sheet,
+                row, col, got, want);
         fail();
     }
     free(got);
@@ -1465,12 +1484,12 @@ static void test_constant_memory(void **state)
     /* Rows in order to the end: the last data row and the totals row. */
     expect_text(&w, 2, "A50005", "F-049999");
     expect_number(&w, 2, "F50005", 0.01);
-    expect_formula(&w, 2, "F50006", "SUM(F6:F50005)", 1100 + 0.01 * (double)extra);
+    expect_formula(&w, 2, "F50006", "SUM(F6:F50005)",
+                   1100 + 0.01 * (double)extra);
     expect_formula(&w, 1, "B18", "SUM(" LEDGER_Q "F6:F50005)",
                    1100 + 0.01 * (double)extra);
     expect_formula(&w, 1, "B13",
-                   "SUMIF(" LEDGER_Q "E6:E50005,\"new\"," LEDGER_Q
-                   "F6:F50005)",
+                   "SUMIF(" LEDGER_Q "E6:E50005,\"new\"," LEDGER_Q "F6:F50005)",
                    750);
     expect_text(&w, 2, "B7", ledger_rows[1].name);
     assert_non_null(strstr(w.sheet[1], "<autoFilter ref=\"A5:F50005\"/>"));
@@ -1542,6 +1561,42 @@ static void test_unwritable(void **state)
     assert_int_equal(count_files(dir, ".tmp-"), 0);
     csm_diags_free(&d);
     free(inside);
+    free(path);
+
+    /* libxlsxwriter fails: at the first call, half way, and in
+     * workbook_close (the test seam turns the n-th status into an error).
+     * CSM_EIO names the file and the library's reason, no temporary is
+     * left and an earlier report at the path stays as it was. */
+    path = csm_xasprintf("%s/board.xlsx", dir);
+    char *ok_path = csm_xasprintf("%s/ok.xlsx", dir);
+    memset(&d, 0, sizeof d);
+    assert_int_equal(render_diag(r, ok_path, &d), CSM_OK);
+    csm_diags_free(&d);
+    long calls = csm_xlsx_calls;
+    assert_true(calls > 100);
+    const long at[] = {1, calls / 2, calls};
+    for (size_t i = 0; i < 3; i++) {
+        tu_write(dir, "board.xlsx", "old report", 10);
+        memset(&d, 0, sizeof d);
+        csm_xlsx_fail_at = at[i];
+        csm_error rc = render_diag(r, path, &d);
+        csm_xlsx_fail_at = 0;
+        assert_int_equal(rc, CSM_EIO);
+        if (!has_diag(&d, "cannot write the workbook") ||
+            !has_diag(&d, "when creating a tmpfile") ||
+            strcmp(d.items[0].file, path) != 0) {
+            dump_diags(&d);
+            fail();
+        }
+        size_t len;
+        char *old = tu_read(path, &len);
+        assert_int_equal(len, 10);
+        assert_memory_equal(old, "old report", 10);
+        free(old);
+        assert_int_equal(count_files(dir, ".tmp-"), 0);
+        csm_diags_free(&d);
+    }
+    free(ok_path);
     free(path);
 
     csm_report_free(r);
@@ -1635,6 +1690,48 @@ static void test_empty_and_table(void **state)
     free(dir);
 }
 
+/* Text the XML cannot carry as is: bytes that are not UTF-8 become
+ * U+FFFD, text beyond Excel's 32,767 characters is cut, both with a
+ * warning; control characters are escaped by libxlsxwriter. */
+static void test_text_repair(void **state)
+{
+    (void)state;
+    char *dir = tu_tempdir("xlsx-text");
+    csm_report *r = csm_report_new("board", "Text");
+    csm_section *s = csm_report_section(r, "t", "Text");
+    csm_block *b = csm_section_table(s, NULL, "t");
+    csm_table_column(b, "v", "Value", CSM_CELL_TEXT, 0);
+    char *longtext = csm_xmalloc(40001);
+    memset(longtext, 'x', 40000);
+    longtext[40000] = '\0';
+    csm_cell rows[3] = {csm_cell_text("bad \xC3\x28 byte"),
+                        csm_cell_text(longtext), csm_cell_text("bell\x07")};
+    for (int i = 0; i < 3; i++)
+        csm_table_row(b, &rows[i]);
+    free(longtext);
+    char *path = csm_xasprintf("%s/text.xlsx", dir);
+    csm_diags d = {0};
+    assert_int_equal(render_diag(r, path, &d), CSM_OK);
+    assert_int_equal(csm_diags_warnings(&d), 2);
+    assert_true(has_diag(&d, "is not valid UTF-8"));
+    assert_true(has_diag(&d, "cut to 32767 characters"));
+    csm_diags_free(&d);
+    wbk w;
+    wbk_open(&w, path);
+    expect_text(&w, 1, "A5", "bad \xEF\xBF\xBD( byte");
+    xcell c = cell(&w, 1, "A6");
+    assert_int_equal(strlen(c.value), 32767);
+    xcell_free(&c);
+    wbk_close(&w);
+    char *sst = unzip_part(path, "xl/sharedStrings.xml");
+    assert_non_null(strstr(sst, "bell_x0007_"));
+    free(sst);
+    free(path);
+    csm_report_free(r);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1646,6 +1743,7 @@ int main(void)
         cmocka_unit_test(test_unwritable),
         cmocka_unit_test(test_bad_formula),
         cmocka_unit_test(test_empty_and_table),
+        cmocka_unit_test(test_text_repair),
         cmocka_unit_test(test_libreoffice),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
