@@ -1340,13 +1340,17 @@ static void test_libreoffice(void **state)
              sizeof xcu - 1);
     /* Token 12 = -1: every sheet to its own CSV (LibreOffice 7.2+);
      * token 9 true: cells as shown, so number formats are checked too. */
+    /* The profile must be an absolute file URL. */
+    char *abs = realpath(dir, NULL);
+    assert_non_null(abs);
     char *cmd = csm_xasprintf(
         "cd '%s' && timeout 300 soffice "
         "-env:UserInstallation=file://%s/profile --headless --norestore "
         "--convert-to 'csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,"
         "true,true,false,false,-1' --outdir '%s/csv' board.xlsx wrong.xlsx "
         ">'%s/lo.log' 2>&1",
-        dir, dir, dir, dir);
+        abs, abs, abs, abs);
+    free(abs);
     int rc = system(cmd);
     free(cmd);
     char *sum_path = csm_xasprintf("%s/csv/board-Summary.csv", dir);
