@@ -3,6 +3,7 @@
 #include "csmetrics/pdf_chart.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,6 +100,11 @@ void csm_pdf_tick_style_for(const csm_pdf_ticks *t, csm_axis_format format,
 
 char *csm_pdf_tick_label(const csm_pdf_tick_style *s, double v, char *buf)
 {
+    /* Zero is "0" whatever the decimals: "0.0M" reads as a typo. */
+    if (v == 0) {
+        snprintf(buf, CSM_FMT_BUFSZ, "%s", s->format == CSM_AXIS_RATE ? "0%" : "0");
+        return buf;
+    }
     if (s->format == CSM_AXIS_RATE)
         return csm_format_rate(v, s->decimals, 0, buf);
     csm_format_number(v / s->unit, s->decimals, 0, buf);

@@ -288,7 +288,9 @@ static double legend(csm_pdf *p, const leg_item *it, size_t n, double x,
     for (size_t i = 0; i < n; i++) {
         double tw = csm_pdf_width(p, it[i].name, strlen(it[i].name),
                                   CSM_PDF_REGULAR, fs);
-        iw[i] = fmin(LEG_SWATCH + 3 + tw, w);
+        /* One point of slack: the fit test must not shorten a name
+         * measured to this very width. */
+        iw[i] = fmin(LEG_SWATCH + 3 + tw + 1, w);
     }
     size_t rows = csm_pdf_legend_rows(iw, n, w, LEG_GAP, ix, ir);
     for (size_t i = 0; draw && i < n; i++) {
@@ -383,26 +385,87 @@ static char *y_title(const csm_pdf *p, const char *title,
     return title && *title ? csm_xstrdup(title) : NULL;
 }
 
-/* Categorical x labels under slots, every stride-th one. */
-static void x_categories(csm_pdf *p, char *const *labels, size_t n,
-                         double px0, double pw, double y)
+/* Width at 1 pt of the narrowest two-line layout of s (best split at a
+ * space). */
+static double two_line_width(csm_pdf *p, const char *s, csm_pdf_weight w)
 {
-    double fs = small_size(p), widest = 0;
+    size_t len = strlen(s);
+    double best = csm_pdf_width(p, s, len, w, 1);
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] != ' ')
+            continue;
+        double a = csm_pdf_width(p, s, i, w, 1);
+        double b = csm_pdf_width(p, s + i + 1, len - i - 1, w, 1);
+        best = fmin(best, fmax(a, b));
+    }
+    return best;
+}
+
+/* How category labels are set under slots of width slot: every label on
+ * one line; every label on up to two lines (names like "Missing
+ * feature"); or, for long series such as months, every stride-th label.
+ * Categories that are not a sequence are never skipped. */
+typedef struct cat_layout {
+    size_t lines, stride;
+} cat_layout;
+
+static cat_layout category_layout(csm_pdf *p, char *const *labels, size_t n,
+                                  double slot)
+{
+    double fs = small_size(p), one = 0, two = 0;
+    for (size_t i = 0; i < n; i++) {
+        one = fmax(one, csm_pdf_width(p, labels[i], strlen(labels[i]),
+                                      CSM_PDF_REGULAR, fs));
+        two = fmax(two, two_line_width(p, labels[i], CSM_PDF_REGULAR) * fs);
+    }
+    cat_layout l = {1, 1};
+    if (one + 4 <= slot)
+        return l;
+    if (two + 4 <= slot || n <= 16) {
+        l.lines = 2;
+        return l;
+    }
+    l.stride = csm_pdf_label_stride(slot, one, 4);
+    return l;
+}
+
+/* Draws label s centred at cx, first baseline y, in up to `lines` lines
+ * of width room. */
+static void category_label(csm_pdf *p, const char *s, double cx, double y,
+                           double room, size_t lines, csm_rgb c)
+{
+    double fs = small_size(p);
+    if (lines < 2) {
+        csm_pdf_text_fit(p, cx, y, room, CSM_PDF_CENTER, s, CSM_PDF_REGULAR,
+                         fs, c);
+        return;
+    }
+    size_t next;
+    size_t l1 = csm_pdf_wrap_line(p, s, room, CSM_PDF_REGULAR, fs, &next);
+    char *first = csm_xstrndup(s, l1);
+    csm_pdf_text_fit(p, cx, y, room, CSM_PDF_CENTER, first, CSM_PDF_REGULAR,
+                     fs, c);
+    if (s[next])
+        csm_pdf_text_fit(p, cx, y - fs - 2, room, CSM_PDF_CENTER, s + next,
+                         CSM_PDF_REGULAR, fs, c);
+    free(first);
+}
+
+/* Categorical x labels under slots, as category_layout says. */
+static void x_categories(csm_pdf *p, char *const *labels, size_t n,
+                         double px0, double pw, double y, cat_layout l,
+                         csm_rgb c)
+{
     if (n == 0)
         return;
-    for (size_t i = 0; i < n; i++)
-        widest = fmax(widest, csm_pdf_width(p, labels[i], strlen(labels[i]),
-                                            CSM_PDF_REGULAR, fs));
     double slot = pw / (double)n;
-    size_t stride = csm_pdf_label_stride(slot, widest, 4);
-    double room = slot * (double)stride - 3;
+    double room = slot * (double)l.stride - 3;
     /* Count the stride back from the last category, so the latest month
      * is always named. */
     for (size_t i = 0; i < n; i++)
-        if ((n - 1 - i) % stride == 0)
-            csm_pdf_text_fit(p, px0 + ((double)i + 0.5) * slot, y, room,
-                             CSM_PDF_CENTER, labels[i], CSM_PDF_REGULAR, fs,
-                             p->style->muted);
+        if ((n - 1 - i) % l.stride == 0)
+            category_label(p, labels[i], px0 + ((double)i + 0.5) * slot, y,
+                           room, l.lines, c);
 }
 
 /* ------------------------------------------------------------ charts */
@@ -416,6 +479,15 @@ static bool band_at(const csm_series *s, size_t i)
 {
     return s->lo && s->hi && s->defined[i] && isfinite(s->lo[i]) &&
            isfinite(s->hi[i]);
+}
+
+static bool has_bars(const csm_chart *c)
+{
+    for (size_t s = 0; s < c->n_series; s++)
+        if (c->series[s].style == CSM_SERIES_BAR ||
+            c->series[s].style == CSM_SERIES_STACKED)
+            return true;
+    return false;
 }
 
 typedef struct chart_frame {
@@ -530,6 +602,12 @@ static void draw_bars(csm_pdf *p, const chart_frame *f)
     for (size_t i = 0; i < c->n_points && !p->error; i++) {
         double left, width;
         csm_pdf_slot(i, c->n_points, f->px0, f->pw, 0.3, &left, &width);
+        /* Few categories: bars no wider than a thumb, centred. */
+        double cap = 34.0 * (double)groups;
+        if (width > cap) {
+            left += (width - cap) / 2;
+            width = cap;
+        }
         double bw = width / (double)groups;
         size_t g = 0;
         for (size_t s = 0; s < ns; s++) {
@@ -610,7 +688,14 @@ void csm_pdf_draw_chart(csm_pdf *p, const csm_chart *c, double x,
                          c->x_title, CSM_PDF_REGULAR, fs, st->muted);
         bottom += fs + 5;
     }
-    double plot_bottom = bottom + fs + 6, plot_top = y - fs * 0.5;
+    /* Category labels may need two lines; decide on the slot width the
+     * plot will roughly have. */
+    cat_layout cl = {1, 1};
+    if (c->n_points > 0 && !(c->x_values && !has_bars(c)))
+        cl = category_layout(p, c->x_labels, c->n_points,
+                             (w - 40) / (double)c->n_points);
+    double plot_bottom = bottom + (double)cl.lines * (fs + 2) + 4;
+    double plot_top = y - fs * 0.5;
     if (c->n_points == 0 || c->n_series == 0) {
         csm_pdf_text(p, x + w / 2, (plot_bottom + plot_top) / 2,
                      CSM_PDF_CENTER, "No data", CSM_PDF_REGULAR, p->body,
@@ -627,11 +712,7 @@ void csm_pdf_draw_chart(csm_pdf *p, const csm_chart *c, double x,
     csm_pdf_tick_style_for(&yt_ticks, c->y_format, &ys_style);
 
     chart_frame f = {.c = c};
-    bool bars = false;
-    for (size_t s = 0; s < c->n_series; s++)
-        bars = bars || c->series[s].style == CSM_SERIES_BAR ||
-               c->series[s].style == CSM_SERIES_STACKED;
-    f.numeric_x = c->x_values && !bars;
+    f.numeric_x = c->x_values && !has_bars(c);
     double xmin = INFINITY, xmax = -INFINITY;
     if (f.numeric_x) {
         for (size_t i = 0; i < c->n_points; i++)
@@ -672,7 +753,7 @@ void csm_pdf_draw_chart(csm_pdf *p, const csm_chart *c, double x,
         }
     } else {
         x_categories(p, c->x_labels, c->n_points, f.px0, f.pw,
-                     plot_bottom - fs - 3);
+                     plot_bottom - fs - 3, cl, st->muted);
     }
     draw_bars(p, &f);
     for (size_t s = 0; s < c->n_series; s++)
@@ -720,7 +801,33 @@ void csm_pdf_draw_waterfall(csm_pdf *p, const csm_waterfall *wf, double x,
     double y = y_top - legend(p, leg, 3, x, y_top, w, true) - 4;
     for (int i = 0; i < 3; i++)
         free(leg[i].name);
+    /* A bridge's movements are small next to its opening and closing
+     * bars: drawn from zero they would be slivers.  When every level the
+     * chart must show lies well above zero, the axis starts near the
+     * lowest one instead, the opening and closing bars are drawn cut (a
+     * white notch near their foot) and the axis title says so. */
+    int64_t zmin = INT64_MAX;
+    for (size_t i = 0; i < n; i++) {
+        bool base = wf->steps[i].kind == CSM_STEP_START ||
+                    wf->steps[i].kind == CSM_STEP_TOTAL;
+        int64_t lv = base ? bars[i].hi : bars[i].lo;
+        zmin = lv < zmin ? lv : zmin;
+    }
+    double dlo = major(p, mn), dhi = major(p, mx);
+    bool cut = false;
+    if (mn >= 0 && zmin > 0) {
+        double z = major(p, zmin), spread = dhi - z;
+        if (spread < 0.4 * dhi) {
+            dlo = fmax(0, z - fmax(spread * 0.35, dhi * 0.01));
+            cut = dlo > 0;
+        }
+    }
     char *yt = y_title(p, NULL, CSM_AXIS_MONEY);
+    if (cut) {
+        char *t2 = csm_xasprintf("%s; the axis does not start at zero", yt);
+        free(yt);
+        yt = t2;
+    }
     csm_pdf_text_fit(p, x, y - fs, w, CSM_PDF_LEFT, yt, CSM_PDF_REGULAR, fs,
                      st->muted);
     free(yt);
@@ -729,16 +836,19 @@ void csm_pdf_draw_waterfall(csm_pdf *p, const csm_waterfall *wf, double x,
     double plot_bottom = y_top - h + 2 * (fs + 2) + 4;
     double plot_top = y - fs - 6;
     csm_pdf_ticks t;
-    csm_pdf_nice_ticks(major(p, mn), major(p, mx),
-                       clamp_ticks(plot_top - plot_bottom, 28, 3, 8), false,
-                       &t);
+    csm_pdf_nice_ticks(dlo, dhi, clamp_ticks(plot_top - plot_bottom, 28, 3, 8),
+                       false, &t);
+    if (cut && t.lo < 0) {
+        t.n -= (size_t)llround(-t.lo / t.step);
+        t.lo = 0;
+    }
+    cut = cut && t.lo > 0;
     csm_pdf_tick_style ts;
     csm_pdf_tick_style_for(&t, CSM_AXIS_MONEY, &ts);
     double px0 = x + label_width(p, &t, &ts) + 6, px1 = x + w - 4;
     csm_pdf_scale ys;
     y_axis(p, &t, &ts, px0, px1, plot_bottom, plot_top, &ys);
     double slot = (px1 - px0) / (double)n;
-    measure_ctx mc = {p, CSM_PDF_REGULAR, fs};
     for (size_t i = 0; i < n && !p->error; i++) {
         const csm_waterfall_step *s = &wf->steps[i];
         double left, bw;
@@ -760,6 +870,9 @@ void csm_pdf_draw_waterfall(csm_pdf *p, const csm_waterfall *wf, double x,
         }
         /* A zero movement still shows as a hairline on its level. */
         csm_pdf_rect(p, left, y0, bw, fmax(y1 - y0, 0.8), col);
+        if (cut && (s->kind == CSM_STEP_START || s->kind == CSM_STEP_TOTAL) &&
+            y1 - y0 > 14)
+            csm_pdf_rect(p, left - 0.5, y0 + 5, bw + 1, 2.5, white);
         if (i + 1 < n && wf->steps[i + 1].kind != CSM_STEP_START) {
             double yr = csm_pdf_scale_map(&ys, major(p, bars[i].running));
             csm_pdf_line(p, left + bw, yr, left + slot, yr, 0.5, st->muted,
@@ -770,18 +883,8 @@ void csm_pdf_draw_waterfall(csm_pdf *p, const csm_waterfall *wf, double x,
         csm_pdf_text_fit(p, left + bw / 2, fmax(y0, y1) + 3, slot - 2,
                          CSM_PDF_CENTER, buf, CSM_PDF_BOLD, fs, st->text);
         /* The step's label, wrapped to two lines under its slot. */
-        const char *lab = s->label ? s->label : "";
-        size_t next;
-        size_t l1 = csm_pdf_wrap(lab, slot - 3, measure, &mc, &next);
-        char *first = csm_xstrndup(lab, l1);
-        double ly = plot_bottom - fs - 3;
-        csm_pdf_text_fit(p, left + bw / 2, ly, slot - 3, CSM_PDF_CENTER,
-                         first, CSM_PDF_REGULAR, fs, st->text);
-        if (lab[next])
-            csm_pdf_text_fit(p, left + bw / 2, ly - fs - 2, slot - 3,
-                             CSM_PDF_CENTER, lab + next, CSM_PDF_REGULAR, fs,
-                             st->text);
-        free(first);
+        category_label(p, s->label ? s->label : "", left + bw / 2,
+                       plot_bottom - fs - 3, slot - 3, 2, st->text);
     }
     free(bars);
 }
