@@ -47,16 +47,14 @@ enum {
 
 /* minor: amount in minor units; decimals: the currency's minor-unit digits
  * (2 for USD, 0 for JPY, 3 for KWD; clamped to 0..9).  "-1,234.50". */
-char *csm_format_money(int64_t minor, int decimals, unsigned flags,
-                       char *buf);
+char *csm_format_money(int64_t minor, int decimals, unsigned flags, char *buf);
 
 /* A count: "12,345". */
 char *csm_format_int(int64_t n, unsigned flags, char *buf);
 
 /* A fraction shown as a percent with `decimals` digits after the point:
  * 0.973 -> "97.3%"; with CSM_FMT_POINTS 0.012 -> "1.2 pp". */
-char *csm_format_rate(double fraction, int decimals, unsigned flags,
-                      char *buf);
+char *csm_format_rate(double fraction, int decimals, unsigned flags, char *buf);
 
 /* A plain number with grouping: 1234.5 (1 decimal) -> "1,234.5". */
 char *csm_format_number(double v, int decimals, unsigned flags, char *buf);
@@ -80,7 +78,6 @@ const char *csm_format_cell(const csm_cell *c, int money_decimals,
 /* The sign of a numeric cell as it is displayed (after rounding): -1, 0 or
  * +1.  0 for cells that are not numbers or not defined.  Used to choose an
  * arrow: a change that displays as "0.0 pp" is flat, not up. */
-int csm_format_cell_sign(const csm_cell *c, int money_decimals,
-                         unsigned flags);
+int csm_format_cell_sign(const csm_cell *c, int money_decimals, unsigned flags);
 
 #endif

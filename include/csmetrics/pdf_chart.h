@@ -33,8 +33,8 @@ typedef struct csm_pdf_ticks {
  * width range [v, v] is widened to v +- 5% of |v| (0 -> [0, 1]).
  * Non-finite input gives [0, 1].  integer: steps below 1 are not used
  * (counts). */
-void csm_pdf_nice_ticks(double min, double max, size_t max_ticks,
-                        bool integer, csm_pdf_ticks *t);
+void csm_pdf_nice_ticks(double min, double max, size_t max_ticks, bool integer,
+                        csm_pdf_ticks *t);
 
 /* Tick i, computed as (lo/step + i) * step and snapped to 0 so that no
  * label reads "-0". */
@@ -118,8 +118,8 @@ typedef struct csm_pdf_chunk {
  * page carries a lone orphan row.  Returns the number of chunks (>= 1;
  * one empty chunk for 0 rows) in a new array *out the caller frees. */
 size_t csm_pdf_paginate(size_t n_rows, double header_h, double row_h,
-                        double first_avail, double page_avail,
-                        size_t min_rows, csm_pdf_chunk **out);
+                        double first_avail, double page_avail, size_t min_rows,
+                        csm_pdf_chunk **out);
 
 /* Column widths for a table of n columns in avail points.  natural[i] is
  * the widest text of column i plus padding; shrinkable[i] says its text
@@ -166,8 +166,8 @@ typedef double (*csm_pdf_measure_fn)(void *ctx, const char *s, size_t len);
  * characters) that fits max_w.  When all of s fits, returns strlen(s) and
  * *ellipsis = false; otherwise the prefix leaves room for "…" (U+2026) and
  * *ellipsis = true, and trailing spaces are dropped from the prefix. */
-size_t csm_pdf_fit(const char *s, double max_w, csm_pdf_measure_fn m,
-                   void *ctx, bool *ellipsis);
+size_t csm_pdf_fit(const char *s, double max_w, csm_pdf_measure_fn m, void *ctx,
+                   bool *ellipsis);
 
 /* The first line of s wrapped to max_w: returns its length in bytes and
  * sets *next to the offset where the next line starts (spaces at the

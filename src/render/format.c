@@ -179,8 +179,7 @@ char *csm_format_compact(double v, unsigned flags, char *buf)
     }
 }
 
-char *csm_format_money(int64_t minor, int decimals, unsigned flags,
-                       char *buf)
+char *csm_format_money(int64_t minor, int decimals, unsigned flags, char *buf)
 {
     int dec = clamp_dec(decimals);
     uint64_t scale = 1;
@@ -210,8 +209,7 @@ char *csm_format_int(int64_t n, unsigned flags, char *buf)
     return layout(buf, n < 0, digits, 0, flags, NULL);
 }
 
-char *csm_format_rate(double fraction, int decimals, unsigned flags,
-                      char *buf)
+char *csm_format_rate(double fraction, int decimals, unsigned flags, char *buf)
 {
     int dec = clamp_dec(decimals);
     char digits[MAX_DIGITS + 2];
@@ -285,8 +283,7 @@ const char *csm_format_cell(const csm_cell *c, int money_decimals,
     return na(buf);
 }
 
-int csm_format_cell_sign(const csm_cell *c, int money_decimals,
-                         unsigned flags)
+int csm_format_cell_sign(const csm_cell *c, int money_decimals, unsigned flags)
 {
     switch (c->kind) {
     case CSM_CELL_MONEY:

@@ -91,9 +91,8 @@ static void lib_diag(csm_diags *diag, const char *path, const csm_pdf *p,
     csm_diags_add(diag, CSM_SEV_ERROR, "pdf", &loc,
                   "cannot write the PDF: libharu error 0x%04X (%s, detail "
                   "%u) while %s%s%s",
-                  (unsigned)p->error, error_text(p->error),
-                  (unsigned)p->detail, stage, p->what ? " in " : "",
-                  p->what ? p->what : "");
+                  (unsigned)p->error, error_text(p->error), (unsigned)p->detail,
+                  stage, p->what ? " in " : "", p->what ? p->what : "");
 }
 
 /* ------------------------------------------------------------ fonts */
@@ -152,8 +151,8 @@ static bool load_fonts(csm_pdf *p, csm_diags *diag)
             csm_diags_add(diag, CSM_SEV_ERROR, "pdf-font", &loc,
                           "cannot use \"%s\" as the %s font: libharu error "
                           "0x%04X (%s); [fonts] needs TrueType (.ttf) files",
-                          paths[i], i ? "bold" : "regular",
-                          (unsigned)p->error, error_text(p->error));
+                          paths[i], i ? "bold" : "regular", (unsigned)p->error,
+                          error_text(p->error));
             if (!p->error)
                 p->error = HPDF_INVALID_FONTDEF_DATA;
             return false;
@@ -221,14 +220,15 @@ static char *expand(const csm_pdf *p, const char *tmpl, size_t page,
     csm_month_format(p->report->month, month);
     snprintf(pg, sizeof pg, "%zu", page);
     snprintf(pgs, sizeof pgs, "%zu", pages);
-    const char *vars[] = {"company",   company(p),
-                          "title",     p->report->title ? p->report->title : "",
-                          "subtitle",  p->report->subtitle ? p->report->subtitle : "",
-                          "month",     month,
-                          "generated", generated(p, gen),
-                          "page",      pg,
-                          "pages",     pgs,
-                          NULL,        NULL};
+    const char *vars[] = {
+        "company",   company(p),
+        "title",     p->report->title ? p->report->title : "",
+        "subtitle",  p->report->subtitle ? p->report->subtitle : "",
+        "month",     month,
+        "generated", generated(p, gen),
+        "page",      pg,
+        "pages",     pgs,
+        NULL,        NULL};
     return tidy(csm_style_expand(tmpl, vars));
 }
 
@@ -268,8 +268,8 @@ static void footers(csm_pdf *p)
     double m = p->style->margin_mm * 72.0 / 25.4;
     for (size_t i = 0; i < p->n_pages && !p->error; i++) {
         p->page = p->pages[i];
-        csm_pdf_line(p, p->left, m + 10, p->right, m + 10, 0.5,
-                     p->style->grid, false);
+        csm_pdf_line(p, p->left, m + 10, p->right, m + 10, 0.5, p->style->grid,
+                     false);
         char *f = expand(p, p->style->footer, i + 1, p->n_pages);
         csm_pdf_text_fit(p, p->left, m, p->right - p->left, CSM_PDF_LEFT, f,
                          CSM_PDF_REGULAR, fs, p->style->muted);
@@ -315,9 +315,8 @@ static void cover(csm_pdf *p)
                      white);
     double y = top - pad - ts * 0.8 - st->title_size - 6;
     if (r->subtitle && *r->subtitle)
-        csm_pdf_text_fit(p, x + pad, y, w - 2 * pad, CSM_PDF_LEFT,
-                         r->subtitle, CSM_PDF_REGULAR, st->title_size * 0.85,
-                         white);
+        csm_pdf_text_fit(p, x + pad, y, w - 2 * pad, CSM_PDF_LEFT, r->subtitle,
+                         CSM_PDF_REGULAR, st->title_size * 0.85, white);
     char month[CSM_DATE_BUFSZ], gen[CSM_FMT_BUFSZ];
     csm_month_format(r->month, month);
     csm_strbuf b = {0};
@@ -328,8 +327,8 @@ static void cover(csm_pdf *p)
         csm_strbuf_printf(&b, " \xC2\xB7 Amounts in %s", r->currency);
     csm_strbuf_printf(&b, " \xC2\xB7 Generated %s", generated(p, gen));
     char *meta = tidy(csm_strbuf_take(&b));
-    csm_pdf_text_fit(p, x + pad, top - COVER_H + 13, w - 2 * pad,
-                     CSM_PDF_LEFT, meta, CSM_PDF_REGULAR, p->body,
+    csm_pdf_text_fit(p, x + pad, top - COVER_H + 13, w - 2 * pad, CSM_PDF_LEFT,
+                     meta, CSM_PDF_REGULAR, p->body,
                      csm_pdf_lerp(st->primary, white, 0.8));
     free(meta);
     p->y = top - COVER_H - 18;
@@ -378,9 +377,9 @@ static double caption_h(csm_pdf *p, const csm_block *b)
     if (!b->caption || !*b->caption)
         return 0;
     double fs = caption_size(p);
-    size_t n = csm_pdf_paragraph(p, p->left, 0, width(p), b->caption,
-                                 CSM_PDF_REGULAR, fs, fs * 1.3,
-                                 p->style->muted, 0, false);
+    size_t n =
+        csm_pdf_paragraph(p, p->left, 0, width(p), b->caption, CSM_PDF_REGULAR,
+                          fs, fs * 1.3, p->style->muted, 0, false);
     return (double)n * fs * 1.3 + 6;
 }
 
@@ -392,8 +391,7 @@ static void caption(csm_pdf *p, const csm_block *b)
     ensure(p, h);
     double fs = caption_size(p);
     csm_pdf_paragraph(p, p->left, p->y - 5, width(p), b->caption,
-                      CSM_PDF_REGULAR, fs, fs * 1.3, p->style->muted, 0,
-                      true);
+                      CSM_PDF_REGULAR, fs, fs * 1.3, p->style->muted, 0, true);
     p->y -= h;
 }
 
@@ -450,10 +448,9 @@ static void table_block(csm_pdf *p, const csm_block *b)
         ensure(p, block_title_h(p, b) + g.header_h + g.row_h + cap);
         block_title(p, b, false);
         csm_pdf_draw_table_rows(p, t, &g, 0, 0, p->left, p->y);
-        csm_pdf_text(p, p->left + g.pad, p->y - g.header_h - g.row_h / 2 -
-                                             g.font * 0.35,
-                     CSM_PDF_LEFT, "No rows", CSM_PDF_REGULAR, g.font,
-                     p->style->muted);
+        csm_pdf_text(
+            p, p->left + g.pad, p->y - g.header_h - g.row_h / 2 - g.font * 0.35,
+            CSM_PDF_LEFT, "No rows", CSM_PDF_REGULAR, g.font, p->style->muted);
         p->y -= g.header_h + g.row_h;
         csm_pdf_table_geom_free(&g);
         return;
@@ -464,8 +461,8 @@ static void table_block(csm_pdf *p, const csm_block *b)
     double first = avail(p) - title - cap;
     double page = p->top - p->bottom - continued_h(p, b) - cap;
     csm_pdf_chunk *chunks;
-    size_t nc = csm_pdf_paginate(t->n_rows, g.header_h, g.row_h, first, page,
-                                 3, &chunks);
+    size_t nc = csm_pdf_paginate(t->n_rows, g.header_h, g.row_h, first, page, 3,
+                                 &chunks);
     for (size_t i = 0; i < nc && !p->error; i++) {
         if (chunks[i].new_page && !(i == 0 && fresh(p)))
             new_page(p);
@@ -486,10 +483,9 @@ static void heatmap_block(csm_pdf *p, const csm_block *b)
     double cap = caption_h(p, b), tail = g.legend_h + cap;
     double title = block_title_h(p, b);
     csm_pdf_chunk *chunks;
-    size_t nc = csm_pdf_paginate(h->n_rows, g.header_h, g.cell_h,
-                                 avail(p) - title - tail,
-                                 p->top - p->bottom - continued_h(p, b) - tail,
-                                 3, &chunks);
+    size_t nc = csm_pdf_paginate(
+        h->n_rows, g.header_h, g.cell_h, avail(p) - title - tail,
+        p->top - p->bottom - continued_h(p, b) - tail, 3, &chunks);
     for (size_t i = 0; i < nc && !p->error; i++) {
         if (chunks[i].new_page && !(i == 0 && fresh(p)))
             new_page(p);
@@ -522,9 +518,8 @@ static void notes_block(csm_pdf *p, const csm_block *b)
             ensure(p, lead);
             double base = p->y - fs;
             if (first)
-                csm_pdf_text(p, p->left + 2, base, CSM_PDF_LEFT,
-                             "\xE2\x80\xA2", CSM_PDF_REGULAR, fs,
-                             p->style->primary);
+                csm_pdf_text(p, p->left + 2, base, CSM_PDF_LEFT, "\xE2\x80\xA2",
+                             CSM_PDF_REGULAR, fs, p->style->primary);
             char *line = csm_xstrndup(s + pos, ln);
             csm_pdf_text(p, p->left + indent, base, CSM_PDF_LEFT, line,
                          CSM_PDF_REGULAR, fs, p->style->text);
@@ -575,8 +570,8 @@ static void sections(csm_pdf *p)
         if (s > 0)
             new_page(p);
         /* A bookmark per section, so a reader can jump to it. */
-        HPDF_Outline o = HPDF_CreateOutline(
-            p->doc, NULL, sec->title ? sec->title : "", utf8);
+        HPDF_Outline o = HPDF_CreateOutline(p->doc, NULL,
+                                            sec->title ? sec->title : "", utf8);
         HPDF_Destination d = o ? HPDF_Page_CreateDestination(p->page) : NULL;
         if (!o || !d)
             CK(p, HPDF_INVALID_OUTLINE);
@@ -585,8 +580,8 @@ static void sections(csm_pdf *p)
         section_title(p, sec);
         if (sec->n_blocks == 0) {
             csm_pdf_text(p, p->left, p->y - p->body, CSM_PDF_LEFT,
-                         "No data for this section.", CSM_PDF_REGULAR,
-                         p->body, p->style->muted);
+                         "No data for this section.", CSM_PDF_REGULAR, p->body,
+                         p->style->muted);
             p->y -= p->body * 2;
         }
         for (size_t i = 0; i < sec->n_blocks && !p->error; i++)

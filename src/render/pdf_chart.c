@@ -15,8 +15,8 @@
  * in binary and must count as 97. */
 #define STEP_EPS 1e-9
 
-void csm_pdf_nice_ticks(double min, double max, size_t max_ticks,
-                        bool integer, csm_pdf_ticks *t)
+void csm_pdf_nice_ticks(double min, double max, size_t max_ticks, bool integer,
+                        csm_pdf_ticks *t)
 {
     if (!isfinite(min) || !isfinite(max)) {
         min = 0;
@@ -102,7 +102,8 @@ char *csm_pdf_tick_label(const csm_pdf_tick_style *s, double v, char *buf)
 {
     /* Zero is "0" whatever the decimals: "0.0M" reads as a typo. */
     if (v == 0) {
-        snprintf(buf, CSM_FMT_BUFSZ, "%s", s->format == CSM_AXIS_RATE ? "0%" : "0");
+        snprintf(buf, CSM_FMT_BUFSZ, "%s",
+                 s->format == CSM_AXIS_RATE ? "0%" : "0");
         return buf;
     }
     if (s->format == CSM_AXIS_RATE)
@@ -267,8 +268,8 @@ bool csm_pdf_waterfall(const csm_waterfall_step *steps, size_t n,
 }
 
 size_t csm_pdf_paginate(size_t n_rows, double header_h, double row_h,
-                        double first_avail, double page_avail,
-                        size_t min_rows, csm_pdf_chunk **out)
+                        double first_avail, double page_avail, size_t min_rows,
+                        csm_pdf_chunk **out)
 {
     if (min_rows < 1)
         min_rows = 1;
@@ -279,8 +280,7 @@ size_t csm_pdf_paginate(size_t n_rows, double header_h, double row_h,
     double ff = floor((first_avail - header_h) / row_h + STEP_EPS);
     size_t first_fit = ff < 0 ? 0 : (size_t)ff;
     size_t need = n_rows < min_rows ? n_rows : min_rows;
-    csm_pdf_chunk *c =
-        csm_xcalloc(n_rows / per_page + 2, sizeof *c);
+    csm_pdf_chunk *c = csm_xcalloc(n_rows / per_page + 2, sizeof *c);
     size_t n = 0, pos = 0;
     if (n_rows == 0) {
         c[0] = (csm_pdf_chunk){0, 0, first_avail < header_h + row_h};
@@ -426,8 +426,8 @@ bool csm_pdf_is_dark(csm_rgb c)
     /* WCAG relative luminance.  White and #222222 (the body text) give
      * the same contrast ratio at L = 0.21: below that, white reads
      * better. */
-    double l = 0.2126 * linear(c.r) + 0.7152 * linear(c.g) +
-               0.0722 * linear(c.b);
+    double l =
+        0.2126 * linear(c.r) + 0.7152 * linear(c.g) + 0.0722 * linear(c.b);
     return l < 0.21;
 }
 
@@ -494,8 +494,8 @@ char *csm_pdf_utf8_clean(const char *s)
     return out;
 }
 
-size_t csm_pdf_fit(const char *s, double max_w, csm_pdf_measure_fn m,
-                   void *ctx, bool *ellipsis)
+size_t csm_pdf_fit(const char *s, double max_w, csm_pdf_measure_fn m, void *ctx,
+                   bool *ellipsis)
 {
     size_t len = strlen(s);
     *ellipsis = false;

@@ -48,8 +48,8 @@ static bool needs_clean(const char *s, size_t len)
     return false;
 }
 
-double csm_pdf_width(csm_pdf *p, const char *s, size_t len,
-                     csm_pdf_weight w, double size)
+double csm_pdf_width(csm_pdf *p, const char *s, size_t len, csm_pdf_weight w,
+                     double size)
 {
     if (p->error || len == 0)
         return 0;
@@ -113,8 +113,8 @@ void csm_pdf_text(csm_pdf *p, double x, double y, csm_pdf_align align,
 }
 
 double csm_pdf_text_fit(csm_pdf *p, double x, double y, double max_w,
-                        csm_pdf_align align, const char *s,
-                        csm_pdf_weight w, double size, csm_rgb c)
+                        csm_pdf_align align, const char *s, csm_pdf_weight w,
+                        double size, csm_rgb c)
 {
     if (p->error || !s || !*s)
         return 0;
@@ -134,8 +134,8 @@ double csm_pdf_text_fit(csm_pdf *p, double x, double y, double max_w,
     return tw;
 }
 
-size_t csm_pdf_wrap_line(csm_pdf *p, const char *s, double w,
-                         csm_pdf_weight wt, double size, size_t *next)
+size_t csm_pdf_wrap_line(csm_pdf *p, const char *s, double w, csm_pdf_weight wt,
+                         double size, size_t *next)
 {
     measure_ctx m = {p, wt, size};
     return csm_pdf_wrap(s, w, measure, &m, next);
@@ -143,8 +143,7 @@ size_t csm_pdf_wrap_line(csm_pdf *p, const char *s, double w,
 
 size_t csm_pdf_paragraph(csm_pdf *p, double x, double y_top, double w,
                          const char *s, csm_pdf_weight wt, double size,
-                         double leading, csm_rgb c, size_t max_lines,
-                         bool draw)
+                         double leading, csm_rgb c, size_t max_lines, bool draw)
 {
     if (!s)
         return 0;
@@ -160,8 +159,7 @@ size_t csm_pdf_paragraph(csm_pdf *p, double x, double y_top, double w,
             if (last) {
                 /* Text remains: end the last line with an ellipsis. */
                 char *more = csm_xasprintf("%s%s", line, " " ELLIPSIS);
-                csm_pdf_text_fit(p, x, y, w, CSM_PDF_LEFT, more, wt, size,
-                                 c);
+                csm_pdf_text_fit(p, x, y, w, CSM_PDF_LEFT, more, wt, size, c);
                 free(more);
             } else {
                 csm_pdf_text(p, x, y, CSM_PDF_LEFT, line, wt, size, c);
@@ -190,8 +188,8 @@ void csm_pdf_rect(csm_pdf *p, double x, double y, double w, double h,
     CK(p, HPDF_Page_Fill(p->page));
 }
 
-void csm_pdf_rect_stroke(csm_pdf *p, double x, double y, double w,
-                         double h, double lw, csm_rgb c)
+void csm_pdf_rect_stroke(csm_pdf *p, double x, double y, double w, double h,
+                         double lw, csm_rgb c)
 {
     if (p->error || !isfinite(x) || !isfinite(y) || !isfinite(w) ||
         !isfinite(h))
@@ -236,8 +234,7 @@ csm_rgb csm_pdf_series_colour(const csm_style *st, const csm_series *s,
     return st->series[k % CSM_STYLE_SERIES];
 }
 
-csm_rgb csm_pdf_tone_colour(const csm_style *st, csm_cell_tone t,
-                            csm_rgb dflt)
+csm_rgb csm_pdf_tone_colour(const csm_style *st, csm_cell_tone t, csm_rgb dflt)
 {
     switch (t) {
     case CSM_TONE_GOOD:
@@ -297,15 +294,14 @@ static double legend(csm_pdf *p, const leg_item *it, size_t n, double x,
         double lx = x + ix[i], base = y_top - (double)ir[i] * row_h - fs;
         double mid = base + fs * 0.3;
         if (it[i].kind == LEG_LINE) {
-            csm_pdf_line(p, lx, mid, lx + LEG_SWATCH, mid, 1.6,
-                         it[i].colour, false);
+            csm_pdf_line(p, lx, mid, lx + LEG_SWATCH, mid, 1.6, it[i].colour,
+                         false);
         } else {
-            csm_pdf_rect(p, lx + 1, mid - 3.5, LEG_SWATCH - 2, 7,
-                         it[i].colour);
+            csm_pdf_rect(p, lx + 1, mid - 3.5, LEG_SWATCH - 2, 7, it[i].colour);
         }
-        csm_pdf_text_fit(p, lx + LEG_SWATCH + 3, base,
-                         iw[i] - LEG_SWATCH - 3, CSM_PDF_LEFT, it[i].name,
-                         CSM_PDF_REGULAR, fs, p->style->text);
+        csm_pdf_text_fit(p, lx + LEG_SWATCH + 3, base, iw[i] - LEG_SWATCH - 3,
+                         CSM_PDF_LEFT, it[i].name, CSM_PDF_REGULAR, fs,
+                         p->style->text);
     }
     free(iw);
     free(ix);
@@ -372,8 +368,7 @@ static size_t clamp_ticks(double len, double per, size_t lo, size_t hi)
 }
 
 /* The y-axis title: the model's, with the currency for money axes. */
-static char *y_title(const csm_pdf *p, const char *title,
-                     csm_axis_format f)
+static char *y_title(const csm_pdf *p, const char *title, csm_axis_format f)
 {
     const char *cur = p->report->currency;
     if (f == CSM_AXIS_MONEY && cur[0]) {
@@ -436,15 +431,15 @@ static void category_label(csm_pdf *p, const char *s, double cx, double y,
 {
     double fs = small_size(p);
     if (lines < 2) {
-        csm_pdf_text_fit(p, cx, y, room, CSM_PDF_CENTER, s, CSM_PDF_REGULAR,
-                         fs, c);
+        csm_pdf_text_fit(p, cx, y, room, CSM_PDF_CENTER, s, CSM_PDF_REGULAR, fs,
+                         c);
         return;
     }
     size_t next;
     size_t l1 = csm_pdf_wrap_line(p, s, room, CSM_PDF_REGULAR, fs, &next);
     char *first = csm_xstrndup(s, l1);
-    csm_pdf_text_fit(p, cx, y, room, CSM_PDF_CENTER, first, CSM_PDF_REGULAR,
-                     fs, c);
+    csm_pdf_text_fit(p, cx, y, room, CSM_PDF_CENTER, first, CSM_PDF_REGULAR, fs,
+                     c);
     if (s[next])
         csm_pdf_text_fit(p, cx, y - fs - 2, room, CSM_PDF_CENTER, s + next,
                          CSM_PDF_REGULAR, fs, c);
@@ -452,9 +447,8 @@ static void category_label(csm_pdf *p, const char *s, double cx, double y,
 }
 
 /* Categorical x labels under slots, as category_layout says. */
-static void x_categories(csm_pdf *p, char *const *labels, size_t n,
-                         double px0, double pw, double y, cat_layout l,
-                         csm_rgb c)
+static void x_categories(csm_pdf *p, char *const *labels, size_t n, double px0,
+                         double pw, double y, cat_layout l, csm_rgb c)
 {
     if (n == 0)
         return;
@@ -520,8 +514,7 @@ static void draw_bands(csm_pdf *p, const chart_frame *f, const csm_series *s,
         double hi0 = csm_pdf_scale_map(&f->ys, s->hi[i]);
         if (s->style == CSM_SERIES_STEP) {
             /* A Kaplan-Meier band is constant until the next time. */
-            csm_pdf_rect(p, x0, fmin(lo0, hi0), x1 - x0, fabs(hi0 - lo0),
-                         bc);
+            csm_pdf_rect(p, x0, fmin(lo0, hi0), x1 - x0, fabs(hi0 - lo0), bc);
             continue;
         }
         if (!band_at(s, i + 1))
@@ -578,9 +571,8 @@ static void draw_line(csm_pdf *p, const chart_frame *f, const csm_series *s,
         bool alone = (i == 0 || !usable(s, i - 1)) &&
                      (i + 1 == c->n_points || !usable(s, i + 1));
         if (alone || (!step && c->n_points <= 24))
-            csm_pdf_dot(p, point_x(f, i),
-                        csm_pdf_scale_map(&f->ys, s->y[i]), alone ? 2.2 : 1.8,
-                        col);
+            csm_pdf_dot(p, point_x(f, i), csm_pdf_scale_map(&f->ys, s->y[i]),
+                        alone ? 2.2 : 1.8, col);
     }
 }
 
@@ -630,8 +622,7 @@ static void draw_bars(csm_pdf *p, const chart_frame *f)
                 continue;
             double y0 = csm_pdf_scale_map(&f->ys, lo[s]);
             double y1 = csm_pdf_scale_map(&f->ys, hi[s]);
-            csm_pdf_rect(p, left + (double)g * bw + 0.3, y0, bw - 0.6,
-                         y1 - y0,
+            csm_pdf_rect(p, left + (double)g * bw + 0.3, y0, bw - 0.6, y1 - y0,
                          csm_pdf_series_colour(p->style, &c->series[s], s));
         }
     }
@@ -639,8 +630,7 @@ static void draw_bars(csm_pdf *p, const chart_frame *f)
     free(hi);
 }
 
-static leg_item *chart_legend(const csm_pdf *p, const csm_chart *c,
-                              size_t *n)
+static leg_item *chart_legend(const csm_pdf *p, const csm_chart *c, size_t *n)
 {
     leg_item *it = csm_xcalloc(2 * c->n_series + 1, sizeof *it);
     size_t k = 0, bands = 0;
@@ -649,7 +639,8 @@ static leg_item *chart_legend(const csm_pdf *p, const csm_chart *c,
     for (size_t s = 0; s < c->n_series; s++) {
         const csm_series *se = &c->series[s];
         csm_rgb col = csm_pdf_series_colour(p->style, se, s);
-        bool line = se->style == CSM_SERIES_LINE || se->style == CSM_SERIES_STEP;
+        bool line =
+            se->style == CSM_SERIES_LINE || se->style == CSM_SERIES_STEP;
         it[k++] = (leg_item){csm_xstrdup(se->name ? se->name : ""), col,
                              line ? LEG_LINE : LEG_BAR};
         if (se->lo && se->hi)
@@ -662,8 +653,8 @@ static leg_item *chart_legend(const csm_pdf *p, const csm_chart *c,
     return it;
 }
 
-void csm_pdf_draw_chart(csm_pdf *p, const csm_chart *c, double x,
-                        double y_top, double w, double h)
+void csm_pdf_draw_chart(csm_pdf *p, const csm_chart *c, double x, double y_top,
+                        double w, double h)
 {
     if (p->error)
         return;
@@ -677,8 +668,8 @@ void csm_pdf_draw_chart(csm_pdf *p, const csm_chart *c, double x,
         y -= 4;
     char *yt = y_title(p, c->y_title, c->y_format);
     if (yt) {
-        csm_pdf_text_fit(p, x, y - fs, w, CSM_PDF_LEFT, yt, CSM_PDF_REGULAR,
-                         fs, st->muted);
+        csm_pdf_text_fit(p, x, y - fs, w, CSM_PDF_LEFT, yt, CSM_PDF_REGULAR, fs,
+                         st->muted);
         y -= fs + 5;
         free(yt);
     }
@@ -697,9 +688,8 @@ void csm_pdf_draw_chart(csm_pdf *p, const csm_chart *c, double x,
     double plot_bottom = bottom + (double)cl.lines * (fs + 2) + 4;
     double plot_top = y - fs * 0.5;
     if (c->n_points == 0 || c->n_series == 0) {
-        csm_pdf_text(p, x + w / 2, (plot_bottom + plot_top) / 2,
-                     CSM_PDF_CENTER, "No data", CSM_PDF_REGULAR, p->body,
-                     st->muted);
+        csm_pdf_text(p, x + w / 2, (plot_bottom + plot_top) / 2, CSM_PDF_CENTER,
+                     "No data", CSM_PDF_REGULAR, p->body, st->muted);
         return;
     }
 
@@ -748,8 +738,8 @@ void csm_pdf_draw_chart(csm_pdf *p, const csm_chart *c, double x,
             csm_pdf_line(p, xx, plot_bottom, xx, plot_bottom - 3, 0.6,
                          st->muted, false);
             csm_pdf_text(p, xx, plot_bottom - fs - 3, CSM_PDF_CENTER,
-                         csm_pdf_tick_label(&xs_style, v, buf),
-                         CSM_PDF_REGULAR, fs, st->muted);
+                         csm_pdf_tick_label(&xs_style, v, buf), CSM_PDF_REGULAR,
+                         fs, st->muted);
         }
     } else {
         x_categories(p, c->x_labels, c->n_points, f.px0, f.pw,
@@ -794,10 +784,9 @@ void csm_pdf_draw_waterfall(csm_pdf *p, const csm_waterfall *wf, double x,
         free(bars);
         return;
     }
-    leg_item leg[3] = {
-        {csm_xstrdup("Opening / closing"), st->primary, LEG_BAR},
-        {csm_xstrdup("Increase"), st->good, LEG_BAR},
-        {csm_xstrdup("Decrease"), st->bad, LEG_BAR}};
+    leg_item leg[3] = {{csm_xstrdup("Opening / closing"), st->primary, LEG_BAR},
+                       {csm_xstrdup("Increase"), st->good, LEG_BAR},
+                       {csm_xstrdup("Decrease"), st->bad, LEG_BAR}};
     double y = y_top - legend(p, leg, 3, x, y_top, w, true) - 4;
     for (int i = 0; i < 3; i++)
         free(leg[i].name);
@@ -900,9 +889,9 @@ void csm_pdf_heatmap_geom(csm_pdf *p, const csm_heatmap *h, double w,
                                             strlen(h->row_labels[r]),
                                             CSM_PDF_REGULAR, fs));
     for (size_t c = 0; c < h->n_cols; c++)
-        colw = fmax(colw, csm_pdf_width(p, h->col_labels[c],
-                                        strlen(h->col_labels[c]),
-                                        CSM_PDF_REGULAR, fs));
+        colw = fmax(colw,
+                    csm_pdf_width(p, h->col_labels[c], strlen(h->col_labels[c]),
+                                  CSM_PDF_REGULAR, fs));
     g->label_w = fmin(widest + 8, w * 0.3);
     size_t nc = h->n_cols ? h->n_cols : 1;
     g->cell_w = fmin((w - g->label_w) / (double)nc, 56);
@@ -913,8 +902,7 @@ void csm_pdf_heatmap_geom(csm_pdf *p, const csm_heatmap *h, double w,
     /* Values are printed when "100%" fits the cell at 5.5 pt or more. */
     g->font = 0;
     for (double s = fs - 0.5; s >= 5.5; s -= 0.5)
-        if (csm_pdf_width(p, "100%", 4, CSM_PDF_REGULAR, s) + 3 <=
-                g->cell_w &&
+        if (csm_pdf_width(p, "100%", 4, CSM_PDF_REGULAR, s) + 3 <= g->cell_w &&
             s + 3 <= g->cell_h) {
             g->font = s;
             break;
@@ -932,8 +920,8 @@ void csm_pdf_draw_heatmap_rows(csm_pdf *p, const csm_heatmap *h,
         if (c % g->stride == 0)
             csm_pdf_text_fit(p, cx + ((double)c + 0.5) * g->cell_w,
                              y_top - fs - 1, g->cell_w * (double)g->stride - 2,
-                             CSM_PDF_CENTER, h->col_labels[c],
-                             CSM_PDF_REGULAR, fs, st->muted);
+                             CSM_PDF_CENTER, h->col_labels[c], CSM_PDF_REGULAR,
+                             fs, st->muted);
     double y = y_top - g->header_h;
     for (size_t r = first; r < first + count && !p->error; r++) {
         csm_pdf_text_fit(p, x, y - g->cell_h / 2 - fs * 0.35, g->label_w - 6,
@@ -944,20 +932,19 @@ void csm_pdf_draw_heatmap_rows(csm_pdf *p, const csm_heatmap *h,
             double v = h->values[k];
             if (!h->defined[k] || !isfinite(v))
                 continue;
-            csm_rgb fill = csm_pdf_lerp(
-                st->heat_low, st->heat_high,
-                csm_pdf_heat_t(v, h->scale_min, h->scale_max));
+            csm_rgb fill =
+                csm_pdf_lerp(st->heat_low, st->heat_high,
+                             csm_pdf_heat_t(v, h->scale_min, h->scale_max));
             double x0 = cx + (double)c * g->cell_w;
             csm_pdf_rect(p, x0 + 0.4, y - g->cell_h + 0.4, g->cell_w - 0.8,
                          g->cell_h - 0.8, fill);
             if (g->font > 0) {
                 char buf[CSM_FMT_BUFSZ];
                 csm_format_rate(v, 0, 0, buf);
-                csm_pdf_text_fit(p, x0 + g->cell_w / 2,
-                                 y - g->cell_h / 2 - g->font * 0.35,
-                                 g->cell_w - 2, CSM_PDF_CENTER, buf,
-                                 CSM_PDF_REGULAR, g->font,
-                                 csm_pdf_is_dark(fill) ? white : st->text);
+                csm_pdf_text_fit(
+                    p, x0 + g->cell_w / 2, y - g->cell_h / 2 - g->font * 0.35,
+                    g->cell_w - 2, CSM_PDF_CENTER, buf, CSM_PDF_REGULAR,
+                    g->font, csm_pdf_is_dark(fill) ? white : st->text);
             }
         }
         y -= g->cell_h;
@@ -990,8 +977,7 @@ void csm_pdf_draw_heat_legend(csm_pdf *p, const csm_heatmap *h,
                          CSM_PDF_REGULAR, fs, st->text);
     csm_pdf_rect_stroke(p, tx, ly - 1, 10, 7, 0.5, st->grid);
     csm_pdf_text_fit(p, tx + 14, ly, x + w - tx - 14, CSM_PDF_LEFT,
-                     "Blank: not observed yet", CSM_PDF_REGULAR, fs,
-                     st->muted);
+                     "Blank: not observed yet", CSM_PDF_REGULAR, fs, st->muted);
     (void)g;
 }
 
@@ -1042,13 +1028,12 @@ void csm_pdf_table_geom_init(csm_pdf *p, const csm_table *t, double w,
         for (size_t r = 0; r < t->n_rows; r++) {
             const csm_cell *cell = &t->cells[r * t->n_columns + c];
             char buf[CSM_FMT_BUFSZ];
-            const char *s = csm_format_cell(
-                cell, p->report->currency_decimals, 0, buf);
-            bool bold = cell->tone == CSM_TONE_STRONG ||
-                        r + t->total_rows >= t->n_rows;
+            const char *s =
+                csm_format_cell(cell, p->report->currency_decimals, 0, buf);
+            bool bold =
+                cell->tone == CSM_TONE_STRONG || r + t->total_rows >= t->n_rows;
             double cw = csm_pdf_width(p, s, strlen(s),
-                                      bold ? CSM_PDF_BOLD : CSM_PDF_REGULAR,
-                                      1);
+                                      bold ? CSM_PDF_BOLD : CSM_PDF_REGULAR, 1);
             if (dot_tone(cell->tone))
                 cw += 1.0; /* the band dot: about one em */
             cell1[c] = fmax(cell1[c], cw);
@@ -1065,8 +1050,7 @@ void csm_pdf_table_geom_init(csm_pdf *p, const csm_table *t, double w,
         double fs = sizes[k], pad = fs * 0.5;
         for (size_t c = 0; c < t->n_columns; c++)
             nat[c] = fmax(cell1[c], head1[c]) * fs + 2 * pad;
-        csm_pdf_column_widths(nat, shrink, hint, t->n_columns, w, 28,
-                              g->col_w);
+        csm_pdf_column_widths(nat, shrink, hint, t->n_columns, w, 28, g->col_w);
         bool numbers_fit = true;
         for (size_t c = 0; c < t->n_columns; c++)
             if (!shrink[c] && g->col_w[c] + 0.01 < nat[c])
@@ -1137,8 +1121,8 @@ void csm_pdf_draw_table_rows(csm_pdf *p, const csm_table *t,
     double cx = x;
     for (size_t c = 0; c < t->n_columns; c++) {
         const csm_column *col = &t->columns[c];
-        header_cell(p, col->title ? col->title : "", cx, g->col_w[c], y_top,
-                    g, numeric_kind(col->kind) ? CSM_PDF_RIGHT : CSM_PDF_LEFT);
+        header_cell(p, col->title ? col->title : "", cx, g->col_w[c], y_top, g,
+                    numeric_kind(col->kind) ? CSM_PDF_RIGHT : CSM_PDF_LEFT);
         cx += g->col_w[c];
     }
     double y = y_top - g->header_h;
@@ -1155,8 +1139,8 @@ void csm_pdf_draw_table_rows(csm_pdf *p, const csm_table *t,
         for (size_t c = 0; c < t->n_columns; c++) {
             const csm_cell *cell = &t->cells[r * t->n_columns + c];
             char buf[CSM_FMT_BUFSZ];
-            const char *s = csm_format_cell(
-                cell, p->report->currency_decimals, 0, buf);
+            const char *s =
+                csm_format_cell(cell, p->report->currency_decimals, 0, buf);
             bool right = numeric_kind(t->columns[c].kind) ||
                          numeric_kind(cell->kind) || cell->kind == CSM_CELL_NA;
             if (cell->kind == CSM_CELL_NA && !numeric_kind(t->columns[c].kind))
@@ -1172,11 +1156,11 @@ void csm_pdf_draw_table_rows(csm_pdf *p, const csm_table *t,
             double inner = g->col_w[c] - 2 * g->pad, tx = cx + g->pad;
             if (dot_tone(cell->tone) && *s) {
                 /* A band dot before the text: yellow text would not read. */
-                double dx = right ? cx + g->col_w[c] - g->pad -
-                                        csm_pdf_width(p, s, strlen(s), wt,
-                                                      g->font) -
-                                        g->font * 0.6
-                                  : tx + g->font * 0.3;
+                double dx =
+                    right ? cx + g->col_w[c] - g->pad -
+                                csm_pdf_width(p, s, strlen(s), wt, g->font) -
+                                g->font * 0.6
+                          : tx + g->font * 0.3;
                 csm_pdf_dot(p, dx, base + g->font * 0.33, g->font * 0.3,
                             csm_pdf_tone_colour(st, cell->tone, colr));
                 if (!right) {
@@ -1185,8 +1169,8 @@ void csm_pdf_draw_table_rows(csm_pdf *p, const csm_table *t,
                 }
             }
             csm_pdf_text_fit(p, right ? cx + g->col_w[c] - g->pad : tx, base,
-                             inner, right ? CSM_PDF_RIGHT : CSM_PDF_LEFT, s,
-                             wt, g->font, colr);
+                             inner, right ? CSM_PDF_RIGHT : CSM_PDF_LEFT, s, wt,
+                             g->font, colr);
             cx += g->col_w[c];
         }
         y -= g->row_h;
@@ -1239,8 +1223,7 @@ static void sparkline(csm_pdf *p, const csm_tile *t, double x, double y,
         CK(p, HPDF_Page_Stroke(p->page));
     CK(p, HPDF_Page_SetLineJoin(p->page, HPDF_MITER_JOIN));
     if (last < n)
-        csm_pdf_dot(p,
-                    n > 1 ? x + w * (double)last / (double)(n - 1) : x + w,
+        csm_pdf_dot(p, n > 1 ? x + w * (double)last / (double)(n - 1) : x + w,
                     csm_pdf_scale_map(&sy, t->spark[last]), 1.7, col);
 }
 
@@ -1262,11 +1245,11 @@ static void change_line(csm_pdf *p, const csm_tile *t, const csm_cell *chg,
     csm_rgb col = st->muted;
     if (sign != 0)
         col = (sign > 0) == t->higher_is_better ? st->good : st->bad;
-    col = csm_pdf_tone_colour(st, chg->tone == CSM_TONE_GOOD ||
-                                      chg->tone == CSM_TONE_BAD
-                                  ? chg->tone
-                                  : CSM_TONE_NONE,
-                              col);
+    col = csm_pdf_tone_colour(
+        st,
+        chg->tone == CSM_TONE_GOOD || chg->tone == CSM_TONE_BAD ? chg->tone
+                                                                : CSM_TONE_NONE,
+        col);
     char *txt;
     if (chg->kind == CSM_CELL_NA || chg->kind == CSM_CELL_EMPTY)
         txt = csm_xstrdup(CSM_FMT_NA);
@@ -1276,16 +1259,16 @@ static void change_line(csm_pdf *p, const csm_tile *t, const csm_cell *chg,
                             : sign < 0 ? ARROW_DOWN
                                        : "=",
                             v);
-    double used = csm_pdf_text_fit(p, x, y, w, CSM_PDF_LEFT, txt,
-                                   CSM_PDF_BOLD, fs, col);
+    double used =
+        csm_pdf_text_fit(p, x, y, w, CSM_PDF_LEFT, txt, CSM_PDF_BOLD, fs, col);
     free(txt);
     if (used + 4 < w)
         csm_pdf_text_fit(p, x + used + 3, y, w - used - 3, CSM_PDF_LEFT, what,
                          CSM_PDF_REGULAR, fs, st->muted);
 }
 
-void csm_pdf_draw_tile(csm_pdf *p, const csm_tile *t, double x,
-                       double y_top, double w, double h)
+void csm_pdf_draw_tile(csm_pdf *p, const csm_tile *t, double x, double y_top,
+                       double w, double h)
 {
     if (p->error)
         return;
@@ -1304,15 +1287,16 @@ void csm_pdf_draw_tile(csm_pdf *p, const csm_tile *t, double x,
     bool money = t->value.kind == CSM_CELL_MONEY && p->report->currency[0];
     double cur_w = money ? csm_pdf_width(p, p->report->currency,
                                          strlen(p->report->currency),
-                                         CSM_PDF_REGULAR, fs) + 3
+                                         CSM_PDF_REGULAR, fs) +
+                               3
                          : 0;
     double size = p->body * 2.1;
     while (size > p->body * 1.2 &&
            csm_pdf_width(p, v, strlen(v), CSM_PDF_BOLD, size) + cur_w > inner)
         size -= 0.5;
     csm_rgb vc = t->value.kind == CSM_CELL_NA ? st->muted : st->text;
-    double vw = csm_pdf_text_fit(p, x + pad, y_top - 42, inner, CSM_PDF_LEFT,
-                                 v, CSM_PDF_BOLD, size, vc);
+    double vw = csm_pdf_text_fit(p, x + pad, y_top - 42, inner, CSM_PDF_LEFT, v,
+                                 CSM_PDF_BOLD, size, vc);
     if (money && vw + cur_w <= inner)
         csm_pdf_text(p, x + pad + vw + 3, y_top - 42, CSM_PDF_LEFT,
                      p->report->currency, CSM_PDF_REGULAR, fs, st->muted);
@@ -1324,7 +1308,6 @@ void csm_pdf_draw_tile(csm_pdf *p, const csm_tile *t, double x,
     if (t->note && *t->note) {
         double nfs = p->body - 2.2;
         csm_pdf_paragraph(p, x + pad, y_top - 78, inner, t->note,
-                          CSM_PDF_REGULAR, nfs, nfs * 1.25, st->muted, 2,
-                          true);
+                          CSM_PDF_REGULAR, nfs, nfs * 1.25, st->muted, 2, true);
     }
 }

@@ -18,7 +18,10 @@
 #include "csmetrics/report_model.h"
 #include "csmetrics/style.h"
 
-typedef enum csm_pdf_weight { CSM_PDF_REGULAR = 0, CSM_PDF_BOLD = 1 } csm_pdf_weight;
+typedef enum csm_pdf_weight {
+    CSM_PDF_REGULAR = 0,
+    CSM_PDF_BOLD = 1
+} csm_pdf_weight;
 
 typedef enum csm_pdf_align {
     CSM_PDF_LEFT = 0,
@@ -51,8 +54,8 @@ bool csm_pdf_check(csm_pdf *p, HPDF_STATUS st, const char *what);
 /* ------------------------------------------------------------ text */
 
 /* Width in points of s[0..len) (UTF-8; invalid bytes measured as U+FFFD). */
-double csm_pdf_width(csm_pdf *p, const char *s, size_t len,
-                     csm_pdf_weight w, double size);
+double csm_pdf_width(csm_pdf *p, const char *s, size_t len, csm_pdf_weight w,
+                     double size);
 /* Draws s with its baseline at y: x is the left edge, centre or right
  * edge as align says.  Text is cleaned first (csm_pdf_utf8_clean). */
 void csm_pdf_text(csm_pdf *p, double x, double y, csm_pdf_align align,
@@ -60,8 +63,8 @@ void csm_pdf_text(csm_pdf *p, double x, double y, csm_pdf_align align,
 /* Like csm_pdf_text but shortened with "…" to max_w (x as for align).
  * Returns the width drawn. */
 double csm_pdf_text_fit(csm_pdf *p, double x, double y, double max_w,
-                        csm_pdf_align align, const char *s,
-                        csm_pdf_weight w, double size, csm_rgb c);
+                        csm_pdf_align align, const char *s, csm_pdf_weight w,
+                        double size, csm_rgb c);
 /* Wraps s to width w, lines `leading` apart, first baseline at
  * y_top - size; at most max_lines lines (0 = no limit; the last shown
  * line gets "…" when text remains).  Draws only when draw is true.
@@ -72,23 +75,22 @@ size_t csm_pdf_paragraph(csm_pdf *p, double x, double y_top, double w,
                          bool draw);
 
 /* The first line of s wrapped to w (see csm_pdf_wrap). */
-size_t csm_pdf_wrap_line(csm_pdf *p, const char *s, double w,
-                         csm_pdf_weight wt, double size, size_t *next);
+size_t csm_pdf_wrap_line(csm_pdf *p, const char *s, double w, csm_pdf_weight wt,
+                         double size, size_t *next);
 
 /* ------------------------------------------------------------ shapes */
 
 void csm_pdf_rect(csm_pdf *p, double x, double y, double w, double h,
                   csm_rgb fill);
-void csm_pdf_rect_stroke(csm_pdf *p, double x, double y, double w,
-                         double h, double lw, csm_rgb c);
+void csm_pdf_rect_stroke(csm_pdf *p, double x, double y, double w, double h,
+                         double lw, csm_rgb c);
 void csm_pdf_line(csm_pdf *p, double x0, double y0, double x1, double y1,
                   double lw, csm_rgb c, bool dashed);
 void csm_pdf_dot(csm_pdf *p, double x, double y, double r, csm_rgb c);
 /* Colour s of the style's series palette for series index i. */
 csm_rgb csm_pdf_series_colour(const csm_style *st, const csm_series *s,
                               size_t i);
-csm_rgb csm_pdf_tone_colour(const csm_style *st, csm_cell_tone t,
-                            csm_rgb dflt);
+csm_rgb csm_pdf_tone_colour(const csm_style *st, csm_cell_tone t, csm_rgb dflt);
 
 /* ------------------------------------------------------------ blocks */
 
@@ -99,14 +101,14 @@ csm_rgb csm_pdf_tone_colour(const csm_style *st, csm_cell_tone t,
 
 /* A chart (lines, steps with bands, bars, stacked bars) with its legend,
  * axes and titles inside the box [x, x + w] x [y_top - h, y_top]. */
-void csm_pdf_draw_chart(csm_pdf *p, const csm_chart *c, double x,
-                        double y_top, double w, double h);
+void csm_pdf_draw_chart(csm_pdf *p, const csm_chart *c, double x, double y_top,
+                        double w, double h);
 /* A waterfall in the same kind of box. */
 void csm_pdf_draw_waterfall(csm_pdf *p, const csm_waterfall *wf, double x,
                             double y_top, double w, double h);
 /* One KPI tile in the box [x, x + w] x [y_top - h, y_top]. */
-void csm_pdf_draw_tile(csm_pdf *p, const csm_tile *t, double x,
-                       double y_top, double w, double h);
+void csm_pdf_draw_tile(csm_pdf *p, const csm_tile *t, double x, double y_top,
+                       double w, double h);
 
 /* Heatmap geometry for width w. */
 typedef struct csm_pdf_heat_geom {

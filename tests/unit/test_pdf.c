@@ -23,7 +23,8 @@
 #include "support/testutil.h"
 
 #define UTF8_NAME "Zo\xC3\xAB \xC3\x85ngstr\xC3\xB6m & S\xC3\xB8n"
-#define CJK_NAME "\xE6\x9D\xB1\xE4\xBA\xAC\xE5\x95\x86\xE4\xBA\x8B" /* 東京商事 */
+#define CJK_NAME                                                               \
+    "\xE6\x9D\xB1\xE4\xBA\xAC\xE5\x95\x86\xE4\xBA\x8B" /* 東京商事 */
 #define LONG_ROWS 150
 
 /* ------------------------------------------------------------ model */
@@ -73,14 +74,16 @@ static void tiles(csm_section *s)
     t->value = csm_cell_rate(csm_ratio_value(0.938));
     t->mom = csm_cell_rate(csm_ratio_value(0.02));
     t->yoy = csm_cell_rate(csm_ratio_value(0.05));
-    t->note = csm_xstrdup("95% CI 91.2\xE2\x80\x93" "96.0%, n = 412");
+    t->note = csm_xstrdup("95% CI 91.2\xE2\x80\x93"
+                          "96.0%, n = 412");
     spark(t, 0.9, 0.002);
     t = csm_block_tile(b, "Median time to first value");
     t->value = csm_cell_number(37, 0);
     t->mom = csm_cell_number(-3, 0);
     t->yoy = csm_cell_number(-11, 0);
     t->higher_is_better = false;
-    t->note = csm_xstrdup("days; 95% CI 31\xE2\x80\x93" "44");
+    t->note = csm_xstrdup("days; 95% CI 31\xE2\x80\x93"
+                          "44");
     spark(t, 50, -1);
     t = csm_block_tile(b, "CRC:CAC");
     t->value = csm_cell_number(0.42, 2);
@@ -124,8 +127,8 @@ static void bridge(csm_section *s)
     b = months_chart(s, "Monthly movements", CSM_AXIS_MONEY);
     b->u.chart.y_title = csm_xstrdup("MRR movement");
     double v[5][13];
-    const char *names[5] = {"New", "Reactivation", "Expansion",
-                            "Contraction", "Churn"};
+    const char *names[5] = {"New", "Reactivation", "Expansion", "Contraction",
+                            "Churn"};
     for (int i = 0; i < 13; i++) {
         v[0][i] = 30000 + 1000 * i;
         v[1][i] = 2000 + 300 * (i % 4);
@@ -142,8 +145,8 @@ static void bridge(csm_section *s)
 
 static void retention(csm_section *s)
 {
-    csm_block *b = months_chart(s, "Retention, trailing 12 months",
-                                CSM_AXIS_RATE);
+    csm_block *b =
+        months_chart(s, "Retention, trailing 12 months", CSM_AXIS_RATE);
     double nrr[13], grr[13], logo[13];
     bool d[13];
     for (int i = 0; i < 13; i++) {
@@ -173,9 +176,8 @@ static void retention(csm_section *s)
                                     "contraction - churn) / opening")};
     csm_table_row(b, r2);
     csm_cell r3[3] = {csm_cell_text("Difference"),
-                      csm_cell_tone_set(
-                          csm_cell_rate(csm_ratio_value(0.0188)),
-                          CSM_TONE_STRONG),
+                      csm_cell_tone_set(csm_cell_rate(csm_ratio_value(0.0188)),
+                                        CSM_TONE_STRONG),
                       csm_cell_text("returns inside the window, expansion of "
                                     "new customers, FX")};
     csm_table_row(b, r3);
@@ -194,22 +196,23 @@ static void renewals(csm_section *s)
     csm_table_column(b, "ci", "95% interval", CSM_CELL_TEXT, 0);
     for (int i = 0; i < 12; i++) {
         csm_cell row[7] = {
-            csm_cell_month(csm_month_from_ym(2024 + (i + 3) / 12,
-                                             (i + 3) % 12 + 1)),
+            csm_cell_month(
+                csm_month_from_ym(2024 + (i + 3) / 12, (i + 3) % 12 + 1)),
             csm_cell_int(40 + i),
             csm_cell_int(37 + i),
             csm_cell_tone_set(csm_cell_int(3), CSM_TONE_BAD),
             csm_cell_money(4512300 + 10000 * i),
             i == 5 ? csm_cell_na()
                    : csm_cell_rate(csm_ratio_value((37.0 + i) / (40 + i))),
-            csm_cell_text("82.1\xE2\x80\x93" "97.4%")};
+            csm_cell_text("82.1\xE2\x80\x93"
+                          "97.4%")};
         csm_table_row(b, row);
     }
-    csm_cell tot[7] = {csm_cell_text("Total"),  csm_cell_int(546),
-                       csm_cell_int(510),       csm_cell_int(36),
-                       csm_cell_money(54807600),
-                       csm_cell_rate(csm_ratio_value(510.0 / 546)),
-                       csm_cell_text("")};
+    csm_cell tot[7] = {
+        csm_cell_text("Total"),   csm_cell_int(546),
+        csm_cell_int(510),        csm_cell_int(36),
+        csm_cell_money(54807600), csm_cell_rate(csm_ratio_value(510.0 / 546)),
+        csm_cell_text("")};
     csm_table_row(b, tot);
     b->u.table.total_rows = 1;
 
@@ -217,8 +220,7 @@ static void renewals(csm_section *s)
     double churn[13];
     for (int i = 0; i < 13; i++)
         churn[i] = 2 + i % 4;
-    csm_chart_series(b, "Logos churned mid-term", CSM_SERIES_BAR, churn,
-                     NULL);
+    csm_chart_series(b, "Logos churned mid-term", CSM_SERIES_BAR, churn, NULL);
     b->u.chart.y_title = csm_xstrdup("Logos");
 }
 
@@ -243,16 +245,15 @@ static void cohorts(csm_section *s)
             d[r * COLS + c] = c <= (ROWS - 1 - r) + 1; /* young cohorts */
         }
     csm_block *b = csm_section_heatmap(
-        s, "Revenue retention by signup quarter", rows, ROWS, cols, COLS, v,
-        d, 0.6, 1.1, "Revenue retention (MRR at age k / MRR at age 0)");
+        s, "Revenue retention by signup quarter", rows, ROWS, cols, COLS, v, d,
+        0.6, 1.1, "Revenue retention (MRR at age k / MRR at age 0)");
     csm_block_caption(b, "Rows: signup quarter. Columns: months since "
                          "start.");
 }
 
 static void onboarding(csm_section *s)
 {
-    csm_block *b = csm_section_chart(s, "Time to first value",
-                                     CSM_AXIS_RATE);
+    csm_block *b = csm_section_chart(s, "Time to first value", CSM_AXIS_RATE);
     enum { N = 12 };
     double x[N] = {0, 5, 9, 14, 21, 30, 38, 45, 60, 75, 90, 120};
     double y[N], lo[N], hi[N];
@@ -323,9 +324,9 @@ static void health(csm_section *s)
             csm_cell_tone_set(csm_cell_text(i % 3 == 0 ? "red" : "yellow"),
                               tone),
             csm_cell_money(9000000 - 50000 * i),
-            i % 5 == 0 ? csm_cell_date(CSM_NO_DATE)
-                       : csm_cell_date(csm_day_from_ymd(2025, 4 + i % 6,
-                                                        1 + i % 27)),
+            i % 5 == 0
+                ? csm_cell_date(CSM_NO_DATE)
+                : csm_cell_date(csm_day_from_ymd(2025, 4 + i % 6, 1 + i % 27)),
             csm_cell_text("usage, NPS, days past due")};
         csm_table_row(b, row);
     }
@@ -336,8 +337,9 @@ static void health(csm_section *s)
 static void economics(csm_section *s)
 {
     csm_block *b = csm_section_chart(s, "Churn reasons", CSM_AXIS_MONEY);
-    const char *lab[6] = {"Price",     "Missing feature", "Went out of business",
-                          "Competitor", "Poor onboarding", "(no reason)"};
+    const char *lab[6] = {
+        "Price",      "Missing feature", "Went out of business",
+        "Competitor", "Poor onboarding", "(no reason)"};
     double lost[6] = {42000, 31000, 12000, 9000, 7500, 3100};
     double logos[6] = {11, 7, 4, 3, 3, 2};
     csm_chart_x(b, lab, NULL, 6);
@@ -459,8 +461,7 @@ static size_t files_in(const char *dir)
 }
 
 static csm_error render(const csm_report *r, const csm_style *st,
-                        const char *paper, const char *path,
-                        csm_diags *diag)
+                        const char *paper, const char *path, csm_diags *diag)
 {
     csm_render_options opt = {.style = st, .paper = paper};
     return csm_render_pdf(r, &opt, path, diag);
@@ -539,7 +540,7 @@ static void check_paper(const char *paper, const char *size_text)
             assert_non_null(strstr(t, "At-risk accounts by MRR (continued)"));
             assert_non_null(strstr(t, "Weakest components"));
             assert_non_null(strstr(t, "renewal"));
-            assert_non_null(strstr(t, "Acme Analytics"));  /* header */
+            assert_non_null(strstr(t, "Acme Analytics"));       /* header */
             assert_non_null(strstr(t, "Generated 2025-04-02")); /* footer */
         }
         free(t);
@@ -694,8 +695,7 @@ static void test_unwritable(void **state)
     csm_diags diag = {0};
     /* A folder that does not exist, and a "folder" that is a file (root
      * can write into read-only folders, so that is no test). */
-    assert_int_equal(render(r, &st, NULL, "/nonexistent-dir/board.pdf",
-                            &diag),
+    assert_int_equal(render(r, &st, NULL, "/nonexistent-dir/board.pdf", &diag),
                      CSM_EIO);
     assert_true(diag_has(&diag, "cannot create a file"));
     char *dir = tu_tempdir("pdf-unwritable");

@@ -80,8 +80,7 @@ static void label_is(double min, double max, size_t max_ticks,
     char buf[CSM_FMT_BUFSZ];
     csm_pdf_nice_ticks(min, max, max_ticks, f == CSM_AXIS_COUNT, &t);
     csm_pdf_tick_style_for(&t, f, &s);
-    assert_string_equal(csm_pdf_tick_label(&s, csm_pdf_tick_value(&t, i),
-                                           buf),
+    assert_string_equal(csm_pdf_tick_label(&s, csm_pdf_tick_value(&t, i), buf),
                         want);
 }
 
@@ -144,8 +143,7 @@ static void test_chart_range_and_stack(void **state)
     csm_block *b = csm_section_chart(sec, "c", CSM_AXIS_MONEY);
     const char *lab[3] = {"a", "b", "c"};
     csm_chart_x(b, lab, NULL, 3);
-    double up[3] = {10, 20, 30}, down[3] = {-5, -40, NAN}, more[3] = {1, 2,
-                                                                      3};
+    double up[3] = {10, 20, 30}, down[3] = {-5, -40, NAN}, more[3] = {1, 2, 3};
     bool d[3] = {true, true, true};
     csm_chart_series(b, "up", CSM_SERIES_STACKED, up, d);
     csm_chart_series(b, "down", CSM_SERIES_STACKED, down, d);
@@ -415,8 +413,7 @@ static void test_fit_and_wrap(void **state)
 {
     (void)state;
     bool ell;
-    assert_int_equal(csm_pdf_fit("Hello world", 20, per_char, NULL, &ell),
-                     11);
+    assert_int_equal(csm_pdf_fit("Hello world", 20, per_char, NULL, &ell), 11);
     assert_false(ell);
     /* Width 6 leaves 5 for text and 1 for the ellipsis: "Hello". */
     assert_int_equal(csm_pdf_fit("Hello world", 6, per_char, NULL, &ell), 5);
@@ -439,12 +436,11 @@ static void test_fit_and_wrap(void **state)
     assert_int_equal(csm_pdf_wrap(s + 10, 10, per_char, NULL, &next), 9);
     assert_int_equal(next, 9);
     /* One long word is cut between characters. */
-    assert_int_equal(csm_pdf_wrap("abcdefghij", 4, per_char, NULL, &next),
-                     4);
+    assert_int_equal(csm_pdf_wrap("abcdefghij", 4, per_char, NULL, &next), 4);
     assert_int_equal(next, 4);
     /* Break after a hyphen. */
-    assert_int_equal(
-        csm_pdf_wrap("well-known thing", 6, per_char, NULL, &next), 5);
+    assert_int_equal(csm_pdf_wrap("well-known thing", 6, per_char, NULL, &next),
+                     5);
     assert_int_equal(next, 5);
     assert_int_equal(csm_pdf_wrap("ab\ncd", 10, per_char, NULL, &next), 2);
     assert_int_equal(next, 3);
@@ -481,7 +477,7 @@ static void test_format_money(void **state)
     money_is(0, 2, 0, "0.00");
     money_is(0, 2, CSM_FMT_SIGN, "0.00");
     money_is(250, 2, CSM_FMT_SIGN, "+2.50");
-    money_is(100, 0, 0, "100");    /* JPY */
+    money_is(100, 0, 0, "100");           /* JPY */
     money_is(1234567, 3, 0, "1,234.567"); /* KWD */
     money_is(INT64_MIN, 2, 0, "-92,233,720,368,547,758.08");
     money_is(INT64_MAX, 0, 0, "9,223,372,036,854,775,807");
@@ -507,8 +503,7 @@ static void test_format_money(void **state)
     assert_string_equal(csm_format_int(-1000, 0, buf), "-1,000");
     assert_string_equal(csm_format_int(999, 0, buf), "999");
     assert_string_equal(csm_format_int(0, 0, buf), "0");
-    assert_string_equal(csm_format_int(45600, CSM_FMT_COMPACT, buf),
-                        "45.6K");
+    assert_string_equal(csm_format_int(45600, CSM_FMT_COMPACT, buf), "45.6K");
 }
 
 static void test_format_rates_numbers(void **state)
@@ -537,9 +532,8 @@ static void test_format_rates_numbers(void **state)
     number_is(-INFINITY, 0, 0, "n/a");
     number_is(3.14159, -4, 0, "3"); /* decimals clamped to 0..9 */
     char buf[CSM_FMT_BUFSZ];
-    assert_string_equal(
-        csm_format_month_name(csm_month_from_ym(2025, 3), buf),
-        "March 2025");
+    assert_string_equal(csm_format_month_name(csm_month_from_ym(2025, 3), buf),
+                        "March 2025");
     assert_string_equal(csm_format_month_name(CSM_NO_MONTH, buf), "");
 }
 
