@@ -249,25 +249,23 @@ static void new_page(csm_pdf *p)
         p->pages = csm_xreallocarray(p->pages, p->cap_pages, sizeof *p->pages);
     }
     p->pages[p->n_pages++] = page;
-    /* The running header; the footer waits until the page count is
-     * known. */
-    double fs = p->body - 1.5;
-    double m = p->style->margin_mm * 72.0 / 25.4;
-    char *h = expand(p, p->style->header, p->n_pages, 0);
-    csm_pdf_text_fit(p, p->left, p->page_h - m, p->right - p->left,
-                     CSM_PDF_LEFT, h, CSM_PDF_REGULAR, fs, p->style->muted);
-    free(h);
-    csm_pdf_line(p, p->left, p->page_h - m - 5, p->right, p->page_h - m - 5,
-                 0.5, p->style->grid, false);
     p->y = p->top;
 }
 
-static void footers(csm_pdf *p)
+/* The running header and the footer of every page, drawn once the page
+ * count is known so that {page} and {pages} work in both templates. */
+static void furniture(csm_pdf *p)
 {
     double fs = p->body - 1.5;
     double m = p->style->margin_mm * 72.0 / 25.4;
     for (size_t i = 0; i < p->n_pages && !p->error; i++) {
         p->page = p->pages[i];
+        char *h = expand(p, p->style->header, i + 1, p->n_pages);
+        csm_pdf_text_fit(p, p->left, p->page_h - m, p->right - p->left,
+                         CSM_PDF_LEFT, h, CSM_PDF_REGULAR, fs, p->style->muted);
+        free(h);
+        csm_pdf_line(p, p->left, p->page_h - m - 5, p->right, p->page_h - m - 5,
+                     0.5, p->style->grid, false);
         csm_pdf_line(p, p->left, m + 10, p->right, m + 10, 0.5, p->style->grid,
                      false);
         char *f = expand(p, p->style->footer, i + 1, p->n_pages);
@@ -587,7 +585,7 @@ static void sections(csm_pdf *p)
         for (size_t i = 0; i < sec->n_blocks && !p->error; i++)
             block(p, &sec->blocks[i]);
     }
-    footers(p);
+    furniture(p);
 }
 
 /* Document properties: title, author, dates from the report. */

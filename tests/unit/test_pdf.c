@@ -578,7 +578,13 @@ static void test_style_paper(void **state)
     csm_style st;
     csm_style_defaults(&st);
     snprintf(st.paper, sizeof st.paper, "%s", "Letter");
+    /* Page numbers work in the header too; an empty company leaves no
+     * stray separator. */
+    snprintf(st.header, sizeof st.header, "%s",
+             "{company} \xC2\xB7 {title} \xC2\xB7 sheet {page}/{pages}");
     csm_report *r = make_report();
+    free(r->company);
+    r->company = NULL;
     char *dir = tu_tempdir("pdf-paper");
     char *path = csm_xasprintf("%s/x.pdf", dir);
     csm_diags diag = {0};
@@ -586,6 +592,12 @@ static void test_style_paper(void **state)
     char *cmd = csm_xasprintf("pdfinfo '%s' 2>/dev/null", path);
     char *info = run(cmd);
     assert_non_null(strstr(info, "612 x 792 pts (letter)"));
+    char *page2 = pdftext(path, 2);
+    char *want =
+        csm_xasprintf("Board pack \xC2\xB7 sheet 2/%d", pdf_pages(info));
+    assert_non_null(strstr(page2, want));
+    free(want);
+    free(page2);
     free(info);
     free(cmd);
     free(path);
