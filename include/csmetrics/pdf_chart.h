@@ -123,15 +123,16 @@ size_t csm_pdf_paginate(size_t n_rows, double header_h, double row_h,
 
 /* Column widths for a table of n columns in avail points.  natural[i] is
  * the widest text of column i plus padding; shrinkable[i] says its text
- * may be shortened (text columns; numbers never are).  Spare width is
- * shared out in proportion to hint[i] (relative hints; all 0 = equally).
- * When the columns do not fit, the shrinkable ones are narrowed from the
- * widest down (never below min_w); if that is not enough every column is
- * scaled.  Returns true when every column got at least its natural
- * width. */
-bool csm_pdf_column_widths(const double *natural, const bool *shrinkable,
-                           const double *hint, size_t n, double avail,
-                           double min_w, double *out);
+ * may be shortened (text columns; numbers and dates never are), but never
+ * below minimum[i] (NULL: no minimum).  Spare width is shared out in
+ * proportion to hint[i] (relative hints; NULL or all 0 = equally).  When
+ * the columns do not fit, the shrinkable ones are capped at a common
+ * width, so the widest are cut first and short ones keep their text; if
+ * even the minimums do not fit, every column is scaled.  Returns true
+ * when every column got at least its natural width. */
+bool csm_pdf_column_widths(const double *natural, const double *minimum,
+                           const bool *shrinkable, const double *hint,
+                           size_t n, double avail, double *out);
 
 /* ------------------------------------------------------- grids, legends */
 

@@ -395,25 +395,35 @@ static void caption(csm_pdf *p, const csm_block *b)
 
 /* ------------------------------------------------------------ blocks */
 
+/* Height of tile row r: its tallest tile. */
+static double tile_row_h(const csm_block *b, size_t r, size_t per_row)
+{
+    double h = 0;
+    for (size_t i = r * per_row;
+         i < b->u.tiles.n_tiles && i < (r + 1) * per_row; i++)
+        h = fmax(h, csm_pdf_tile_height(&b->u.tiles.tiles[i]));
+    return h;
+}
+
 static void tiles_block(csm_pdf *p, const csm_block *b)
 {
     size_t n = b->u.tiles.n_tiles;
     size_t per_row = n == 4 ? 2 : 3;
     size_t rows = (n + per_row - 1) / per_row;
-    ensure(p, block_title_h(p, b) + CSM_PDF_TILE_H +
+    ensure(p, block_title_h(p, b) + tile_row_h(b, 0, per_row) +
                   (rows <= 1 ? caption_h(p, b) : 0));
     block_title(p, b, false);
     for (size_t r = 0; r < rows && !p->error; r++) {
-        ensure(p, CSM_PDF_TILE_H + (r + 1 == rows ? caption_h(p, b) : 0));
+        double h = tile_row_h(b, r, per_row);
+        ensure(p, h + (r + 1 == rows ? caption_h(p, b) : 0));
         for (size_t i = r * per_row; i < n && i < (r + 1) * per_row; i++) {
             double x, cw;
             size_t row;
             csm_pdf_grid(i, per_row, p->left, width(p), CSM_PDF_TILE_GAP, &x,
                          &cw, &row);
-            csm_pdf_draw_tile(p, &b->u.tiles.tiles[i], x, p->y, cw,
-                              CSM_PDF_TILE_H);
+            csm_pdf_draw_tile(p, &b->u.tiles.tiles[i], x, p->y, cw, h);
         }
-        p->y -= CSM_PDF_TILE_H + (r + 1 < rows ? CSM_PDF_TILE_GAP : 2);
+        p->y -= h + (r + 1 < rows ? CSM_PDF_TILE_GAP : 2);
     }
 }
 
@@ -453,9 +463,14 @@ static void table_block(csm_pdf *p, const csm_block *b)
         csm_pdf_table_geom_free(&g);
         return;
     }
-    /* Keep the title with the first rows; reserve the caption on every
-     * page so it never lands alone on a page of its own. */
+    /* A table of up to half a page is not split when a new page would
+     * hold it whole.  Otherwise keep the title with the first rows, and
+     * reserve the caption on every page so it never lands alone on a
+     * page of its own. */
     double title = block_title_h(p, b);
+    double whole = title + g.header_h + (double)t->n_rows * g.row_h + cap;
+    if (whole <= (p->top - p->bottom) / 2)
+        ensure(p, whole);
     double first = avail(p) - title - cap;
     double page = p->top - p->bottom - continued_h(p, b) - cap;
     csm_pdf_chunk *chunks;
@@ -480,6 +495,11 @@ static void heatmap_block(csm_pdf *p, const csm_block *b)
     csm_pdf_heatmap_geom(p, h, width(p), &g);
     double cap = caption_h(p, b), tail = g.legend_h + cap;
     double title = block_title_h(p, b);
+    /* A heatmap reads as one picture: split it only when it is taller
+     * than a page. */
+    double whole = title + g.header_h + (double)h->n_rows * g.cell_h + tail;
+    if (whole <= p->top - p->bottom)
+        ensure(p, whole);
     csm_pdf_chunk *chunks;
     size_t nc = csm_pdf_paginate(
         h->n_rows, g.header_h, g.cell_h, avail(p) - title - tail,

@@ -310,26 +310,34 @@ size_t csm_pdf_paginate(size_t n_rows, double header_h, double row_h,
     return n;
 }
 
-static double shrunk_total(const double *natural, const bool *shrinkable,
-                           size_t n, double level)
+static double capped(const double *natural, const double *minimum,
+                     const bool *shrinkable, size_t i, double level)
+{
+    if (!shrinkable[i])
+        return natural[i];
+    double lo = minimum ? fmin(minimum[i], natural[i]) : 0;
+    return fmax(lo, fmin(natural[i], level));
+}
+
+static double capped_total(const double *natural, const double *minimum,
+                           const bool *shrinkable, size_t n, double level)
 {
     double sum = 0;
     for (size_t i = 0; i < n; i++)
-        sum += shrinkable[i] ? fmin(natural[i], level) : natural[i];
+        sum += capped(natural, minimum, shrinkable, i, level);
     return sum;
 }
 
-bool csm_pdf_column_widths(const double *natural, const bool *shrinkable,
-                           const double *hint, size_t n, double avail,
-                           double min_w, double *out)
+bool csm_pdf_column_widths(const double *natural, const double *minimum,
+                           const bool *shrinkable, const double *hint,
+                           size_t n, double avail, double *out)
 {
     double sum = 0, hints = 0, widest = 0;
     for (size_t i = 0; i < n; i++) {
         sum += natural[i];
         if (hint && hint[i] > 0)
             hints += hint[i];
-        if (shrinkable[i])
-            widest = fmax(widest, natural[i]);
+        widest = fmax(widest, natural[i]);
     }
     if (sum <= avail) {
         double extra = avail - sum;
@@ -340,28 +348,26 @@ bool csm_pdf_column_widths(const double *natural, const bool *shrinkable,
         }
         return true;
     }
-    /* Cap the text columns at a common level (the widest are cut first),
-     * found by bisection: total width falls as the level falls. */
-    double lo = min_w, hi = widest;
-    if (widest > min_w && shrunk_total(natural, shrinkable, n, lo) <= avail) {
+    /* The total falls as the cap falls; find the cap that fills avail by
+     * bisection. */
+    if (capped_total(natural, minimum, shrinkable, n, 0) <= avail) {
+        double lo = 0, hi = widest;
         for (int it = 0; it < 100; it++) {
             double mid = (lo + hi) / 2;
-            if (shrunk_total(natural, shrinkable, n, mid) > avail)
+            if (capped_total(natural, minimum, shrinkable, n, mid) > avail)
                 hi = mid;
             else
                 lo = mid;
         }
         for (size_t i = 0; i < n; i++)
-            out[i] = shrinkable[i] ? fmin(natural[i], lo) : natural[i];
+            out[i] = capped(natural, minimum, shrinkable, i, lo);
         return false;
     }
-    double total = 0;
+    double total = capped_total(natural, minimum, shrinkable, n, 0);
     for (size_t i = 0; i < n; i++) {
-        out[i] = shrinkable[i] ? fmin(natural[i], min_w) : natural[i];
-        total += out[i];
-    }
-    for (size_t i = 0; i < n; i++)
+        out[i] = capped(natural, minimum, shrinkable, i, 0);
         out[i] = total > 0 ? out[i] * avail / total : avail / (double)n;
+    }
     return false;
 }
 

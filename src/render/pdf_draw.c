@@ -898,7 +898,7 @@ void csm_pdf_heatmap_geom(csm_pdf *p, const csm_heatmap *h, double w,
     g->cell_h = g->cell_w >= 22 ? 15 : 13;
     g->header_h = fs + 6;
     g->legend_h = 2 * (fs + 5) + 8;
-    g->stride = csm_pdf_label_stride(g->cell_w, colw, 3);
+    g->stride = csm_pdf_label_stride(g->cell_w, colw, 5);
     /* Values are printed when "100%" fits the cell at 5.5 pt or more. */
     g->font = 0;
     for (double s = fs - 0.5; s >= 5.5; s -= 0.5)
@@ -1010,20 +1010,38 @@ static double header_min_width(csm_pdf *p, const char *s)
     return best;
 }
 
+/* Width at 1 pt of the longest word of s: a header is never broken
+ * inside a word. */
+static double longest_word(csm_pdf *p, const char *s, csm_pdf_weight w)
+{
+    double best = 0;
+    while (*s) {
+        size_t n = strcspn(s, " ");
+        best = fmax(best, csm_pdf_width(p, s, n, w, 1));
+        s += n;
+        s += strspn(s, " ");
+    }
+    return best;
+}
+
 void csm_pdf_table_geom_init(csm_pdf *p, const csm_table *t, double w,
                              csm_pdf_table_geom *g)
 {
     size_t nc = t->n_columns ? t->n_columns : 1;
     double *cell1 = csm_xcalloc(nc, sizeof *cell1); /* widest cell at 1 pt */
     double *head1 = csm_xcalloc(nc, sizeof *head1);
+    double *min1 = csm_xcalloc(nc, sizeof *min1);
     double *nat = csm_xcalloc(nc, sizeof *nat);
+    double *mins = csm_xcalloc(nc, sizeof *mins);
     double *hint = csm_xcalloc(nc, sizeof *hint);
     bool *shrink = csm_xcalloc(nc, sizeof *shrink);
     g->col_w = csm_xcalloc(nc, sizeof *g->col_w);
     for (size_t c = 0; c < t->n_columns; c++) {
         const csm_column *col = &t->columns[c];
-        head1[c] = header_min_width(p, col->title ? col->title : "");
-        shrink[c] = !numeric_kind(col->kind);
+        const char *title = col->title ? col->title : "";
+        head1[c] = header_min_width(p, title);
+        /* Only text is shortened: numbers, dates and months never. */
+        shrink[c] = col->kind == CSM_CELL_TEXT || col->kind == CSM_CELL_EMPTY;
         hint[c] = col->width > 0 ? col->width : 0;
         for (size_t r = 0; r < t->n_rows; r++) {
             const csm_cell *cell = &t->cells[r * t->n_columns + c];
@@ -1037,27 +1055,28 @@ void csm_pdf_table_geom_init(csm_pdf *p, const csm_table *t, double w,
             if (dot_tone(cell->tone))
                 cw += 1.0; /* the band dot: about one em */
             cell1[c] = fmax(cell1[c], cw);
-            if (numeric_kind(cell->kind) && cell->kind != col->kind)
+            if (cell->kind != CSM_CELL_TEXT && cell->kind != CSM_CELL_EMPTY &&
+                cell->kind != CSM_CELL_NA)
                 shrink[c] = false;
         }
+        /* A text column keeps at least its header's longest word and
+         * about four characters of its text. */
+        min1[c] =
+            fmax(longest_word(p, title, CSM_PDF_BOLD), fmin(cell1[c], 4.0));
     }
-    /* Largest font (body down to body - 2) at which every number keeps
-     * its full width; text columns are shortened with "…" if needed. */
-    double sizes[] = {p->body, p->body - 0.5, p->body - 1, p->body - 1.5,
-                      p->body - 2};
-    size_t ns = sizeof sizes / sizeof *sizes;
-    for (size_t k = 0; k < ns; k++) {
-        double fs = sizes[k], pad = fs * 0.5;
-        for (size_t c = 0; c < t->n_columns; c++)
+    /* The largest font (body down to body - 2, by half points) at which
+     * everything fits; failing that, the smallest, with text columns
+     * shortened with an ellipsis. */
+    for (double fs = p->body; fs >= p->body - 2 - 0.01; fs -= 0.5) {
+        double pad = fs * 0.5;
+        for (size_t c = 0; c < t->n_columns; c++) {
             nat[c] = fmax(cell1[c], head1[c]) * fs + 2 * pad;
-        csm_pdf_column_widths(nat, shrink, hint, t->n_columns, w, 28, g->col_w);
-        bool numbers_fit = true;
-        for (size_t c = 0; c < t->n_columns; c++)
-            if (!shrink[c] && g->col_w[c] + 0.01 < nat[c])
-                numbers_fit = false;
+            mins[c] = min1[c] * fs + 2 * pad;
+        }
         g->font = fs;
         g->pad = pad;
-        if (numbers_fit)
+        if (csm_pdf_column_widths(nat, mins, shrink, hint, t->n_columns, w,
+                                  g->col_w))
             break;
     }
     g->header_lines = 1;
@@ -1071,7 +1090,9 @@ void csm_pdf_table_geom_init(csm_pdf *p, const csm_table *t, double w,
     g->header_h = (double)g->header_lines * g->font * 1.2 + g->font * 1.0;
     free(cell1);
     free(head1);
+    free(min1);
     free(nat);
+    free(mins);
     free(hint);
     free(shrink);
 }
@@ -1267,6 +1288,26 @@ static void change_line(csm_pdf *p, const csm_tile *t, const csm_cell *chg,
                          CSM_PDF_REGULAR, fs, st->muted);
 }
 
+static bool undefined(const csm_cell *c)
+{
+    return c->kind == CSM_CELL_NA || c->kind == CSM_CELL_EMPTY;
+}
+
+/* A figure with no history at all (a cohort's save rate) shows no empty
+ * change lines; one with some history shows "n/a" where a change is
+ * missing. */
+static bool has_history(const csm_tile *t)
+{
+    return !undefined(&t->mom) || !undefined(&t->yoy) || t->n_spark > 0;
+}
+
+double csm_pdf_tile_height(const csm_tile *t)
+{
+    if (has_history(t))
+        return CSM_PDF_TILE_H;
+    return t->note && *t->note ? 72 : 54;
+}
+
 void csm_pdf_draw_tile(csm_pdf *p, const csm_tile *t, double x, double y_top,
                        double w, double h)
 {
@@ -1301,13 +1342,17 @@ void csm_pdf_draw_tile(csm_pdf *p, const csm_tile *t, double x, double y_top,
         csm_pdf_text(p, x + pad + vw + 3, y_top - 42, CSM_PDF_LEFT,
                      p->report->currency, CSM_PDF_REGULAR, fs, st->muted);
 
+    bool no_history = !has_history(t);
     double spark_w = fmin(w * 0.34, 70), left_w = inner - spark_w - 6;
-    change_line(p, t, &t->mom, "MoM", x + pad, y_top - 58, left_w);
-    change_line(p, t, &t->yoy, "YoY", x + pad, y_top - 71, left_w);
-    sparkline(p, t, x + w - pad - spark_w, y_top - 73, spark_w, 20);
+    if (!no_history) {
+        change_line(p, t, &t->mom, "MoM", x + pad, y_top - 58, left_w);
+        change_line(p, t, &t->yoy, "YoY", x + pad, y_top - 71, left_w);
+        sparkline(p, t, x + w - pad - spark_w, y_top - 73, spark_w, 20);
+    }
     if (t->note && *t->note) {
         double nfs = p->body - 2.2;
-        csm_pdf_paragraph(p, x + pad, y_top - 78, inner, t->note,
-                          CSM_PDF_REGULAR, nfs, nfs * 1.25, st->muted, 2, true);
+        csm_pdf_paragraph(p, x + pad, no_history ? y_top - 52 : y_top - 78,
+                          inner, t->note, CSM_PDF_REGULAR, nfs, nfs * 1.25,
+                          st->muted, 2, true);
     }
 }

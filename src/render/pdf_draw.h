@@ -106,6 +106,9 @@ void csm_pdf_draw_chart(csm_pdf *p, const csm_chart *c, double x, double y_top,
 /* A waterfall in the same kind of box. */
 void csm_pdf_draw_waterfall(csm_pdf *p, const csm_waterfall *wf, double x,
                             double y_top, double w, double h);
+/* Height a tile needs: CSM_PDF_TILE_H, less for a figure without changes
+ * or sparkline. */
+double csm_pdf_tile_height(const csm_tile *t);
 /* One KPI tile in the box [x, x + w] x [y_top - h, y_top]. */
 void csm_pdf_draw_tile(csm_pdf *p, const csm_tile *t, double x, double y_top,
                        double w, double h);

@@ -394,6 +394,131 @@ static csm_report *make_report(void)
     return r;
 }
 
+/* The at-risk pack: states per month F..F+6, survival against the green
+ * baseline, a wide customer table over several pages; plus the long
+ * shapes a three-year data set gives (36 months, 37 ages). */
+static csm_report *make_at_risk(void)
+{
+    csm_report *r = csm_report_new("at-risk", "At-risk cohort");
+    r->subtitle = csm_xstrdup("Flagged September 2024, followed to March 2025");
+    r->company = csm_xstrdup("Acme Analytics");
+    memcpy(r->currency, "EUR", 4);
+    r->currency_decimals = 2;
+    r->month = csm_month_from_ym(2024, 9);
+    r->generated_epoch = 1743588000;
+    csm_section *s = csm_report_section(r, "summary", "Cohort summary");
+    csm_block *b = csm_section_tiles(s, NULL);
+    const char *labels[4] = {"Flagged customers", "Save rate", "MRR at risk",
+                             "MRR lost"};
+    for (int i = 0; i < 4; i++) {
+        csm_tile *t = csm_block_tile(b, labels[i]);
+        t->value = i == 0   ? csm_cell_int(84)
+                   : i == 1 ? csm_cell_rate(csm_ratio_value(0.774))
+                   : i == 2 ? csm_cell_money(31245000)
+                            : csm_cell_money(6120050);
+        t->higher_is_better = i == 1;
+    }
+    b = csm_section_chart(s, "States by month", CSM_AXIS_COUNT);
+    const char *m[7] = {"F", "F+1", "F+2", "F+3", "F+4", "F+5", "F+6"};
+    csm_chart_x(b, m, NULL, 7);
+    double green[7] = {0, 10, 18, 25, 30, 33, 36};
+    double yellow[7] = {50, 40, 33, 27, 22, 20, 18};
+    double red[7] = {34, 30, 25, 20, 18, 16, 11};
+    double churned[7] = {0, 4, 8, 12, 14, 15, 19};
+    const char *names[4] = {"Recovered (green)", "Yellow", "Red", "Churned"};
+    double *vals[4] = {green, yellow, red, churned};
+    int pal[4] = {3, 2, 4, 5};
+    for (int k = 0; k < 4; k++)
+        csm_chart_series(b, names[k], CSM_SERIES_STACKED, vals[k], NULL)
+            ->palette = pal[k];
+    b->u.chart.y_title = csm_xstrdup("Customers");
+    b = csm_section_chart(s, "Logo survival against the green baseline",
+                          CSM_AXIS_RATE);
+    double x[7] = {0, 1, 2, 3, 4, 5, 6};
+    csm_chart_x(b, m, x, 7);
+    double cs[7] = {1, .95, .9, .86, .83, .82, .77};
+    double bs[7] = {1, .99, .985, .98, .975, .97, .965};
+    double lo[7], hi[7];
+    for (int i = 0; i < 7; i++) {
+        lo[i] = cs[i] - 0.02 * i;
+        hi[i] = cs[i] + 0.015 * i > 1 ? 1 : cs[i] + 0.015 * i;
+    }
+    csm_series_band(
+        csm_chart_series(b, "At-risk cohort", CSM_SERIES_STEP, cs, NULL), lo,
+        hi, 7);
+    csm_chart_series(b, "Green customers of F", CSM_SERIES_STEP, bs, NULL);
+    b->u.chart.x_title = csm_xstrdup("Months since flagged");
+    b->u.chart.y_from_zero = false;
+
+    s = csm_report_section(r, "customers", "Customers");
+    b = csm_section_table(s, "Every flagged customer", "members");
+    b->u.table.detail = true;
+    const char *cols[10] = {"Customer", "Owner",       "Segment", "MRR at F",
+                            "MRR now",  "Change",      "Outcome", "Renewal",
+                            "Weakest",  "Churn reason"};
+    csm_cell_kind kinds[10] = {CSM_CELL_TEXT,  CSM_CELL_TEXT,  CSM_CELL_TEXT,
+                               CSM_CELL_MONEY, CSM_CELL_MONEY, CSM_CELL_RATE,
+                               CSM_CELL_TEXT,  CSM_CELL_DATE,  CSM_CELL_TEXT,
+                               CSM_CELL_TEXT};
+    for (int c = 0; c < 10; c++)
+        csm_table_column(b, cols[c], cols[c], kinds[c], 0);
+    for (int i = 0; i < 84; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "Member %02d Holdings Ltd", i);
+        bool churned_now = i % 5 == 0;
+        csm_cell row[10] = {
+            csm_cell_text(name),
+            csm_cell_text("Jana Nov\xC3\xA1kov\xC3\xA1"),
+            csm_cell_text(i % 2 ? "Enterprise" : "Mid-market"),
+            csm_cell_money(1250000 + 1000 * i),
+            csm_cell_money(churned_now ? 0 : 1200000 + 900 * i),
+            churned_now ? csm_cell_tone_set(csm_cell_rate(csm_ratio_value(-1)),
+                                            CSM_TONE_BAD)
+                        : csm_cell_rate(csm_ratio_value(-0.04 + 0.001 * i)),
+            csm_cell_tone_set(
+                csm_cell_text(churned_now ? "churned" : "recovered"),
+                churned_now ? CSM_TONE_BAD : CSM_TONE_GOOD),
+            csm_cell_date(csm_day_from_ymd(2025, 1 + i % 12, 1)),
+            csm_cell_text("usage, support load"),
+            churned_now ? csm_cell_text("Price") : csm_cell_empty()};
+        csm_table_row(b, row);
+    }
+
+    s = csm_report_section(r, "history", "Three years");
+    b = csm_section_chart(s, "MRR, 36 months", CSM_AXIS_MONEY);
+    const char *ml[36];
+    char mb[36][16];
+    double mrr[36];
+    for (int i = 0; i < 36; i++) {
+        snprintf(mb[i], sizeof mb[i], "%04d-%02d", 2022 + i / 12, i % 12 + 1);
+        ml[i] = mb[i];
+        mrr[i] = 800000 + 12000.0 * i;
+    }
+    csm_chart_x(b, ml, NULL, 36);
+    csm_chart_series(b, "MRR", CSM_SERIES_LINE, mrr, NULL);
+    enum { RR = 36, CC = 37 };
+    char rl[RR][16], cl[CC][16];
+    const char *rows[RR], *cc[CC];
+    double hv[RR * CC];
+    bool hd[RR * CC];
+    for (int i = 0; i < RR; i++) {
+        snprintf(rl[i], sizeof rl[i], "%04d-%02d", 2022 + i / 12, i % 12 + 1);
+        rows[i] = rl[i];
+    }
+    for (int c = 0; c < CC; c++) {
+        snprintf(cl[c], sizeof cl[c], "%d", c);
+        cc[c] = cl[c];
+    }
+    for (int i = 0; i < RR; i++)
+        for (int c = 0; c < CC; c++) {
+            hv[i * CC + c] = 1.0 - 0.01 * c;
+            hd[i * CC + c] = c < CC - i;
+        }
+    csm_section_heatmap(s, "Logo retention by signup month", rows, RR, cc, CC,
+                        hv, hd, 0.5, 1.0, "Logo retention");
+    return r;
+}
+
 /* ------------------------------------------------------------ helpers */
 
 static char *samples_dir(void)
@@ -794,6 +919,32 @@ static void test_degenerate(void **state)
     csm_diags_free(&diag);
 }
 
+static void test_at_risk(void **state)
+{
+    (void)state;
+    csm_style st;
+    csm_style_defaults(&st);
+    csm_report *r = make_at_risk();
+    char *dir = samples_dir();
+    char *path = csm_xasprintf("%s/at-risk-A4.pdf", dir);
+    csm_diags diag = {0};
+    assert_int_equal(render(r, &st, "A4", path, &diag), CSM_OK);
+    char *text = pdftext(path, 0);
+    assert_non_null(strstr(text, "Cohort summary"));
+    assert_non_null(strstr(text, "312,450.00"));
+    assert_non_null(strstr(text, "77.4%"));
+    assert_non_null(strstr(text, "Member 83"));
+    assert_non_null(strstr(text, "Every flagged customer (continued)"));
+    assert_non_null(strstr(text, "Logo retention by signup month"));
+    /* The last month of a 36-month axis is always labelled. */
+    assert_non_null(strstr(text, "2024-12"));
+    free(text);
+    free(path);
+    free(dir);
+    csm_diags_free(&diag);
+    csm_report_free(r);
+}
+
 static void test_options(void **state)
 {
     (void)state;
@@ -824,6 +975,7 @@ int main(void)
         cmocka_unit_test(test_missing_font),
         cmocka_unit_test(test_unwritable),
         cmocka_unit_test(test_degenerate),
+        cmocka_unit_test(test_at_risk),
         cmocka_unit_test(test_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

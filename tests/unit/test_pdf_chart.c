@@ -298,13 +298,13 @@ static void test_column_widths(void **state)
     double nat[3] = {50, 30, 40};
     bool shr[3] = {true, false, false};
     /* 30 spare shared equally. */
-    assert_true(csm_pdf_column_widths(nat, shr, NULL, 3, 150, 28, out));
+    assert_true(csm_pdf_column_widths(nat, NULL, shr, NULL, 3, 150, out));
     assert_double_equal(out[0], 60, EPS);
     assert_double_equal(out[1], 40, EPS);
     assert_double_equal(out[2], 50, EPS);
     /* By hints 2:0:1 -> +20, +0, +10. */
     double hint[3] = {2, 0, 1};
-    assert_true(csm_pdf_column_widths(nat, shr, hint, 3, 150, 28, out));
+    assert_true(csm_pdf_column_widths(nat, NULL, shr, hint, 3, 150, out));
     assert_double_equal(out[0], 70, EPS);
     assert_double_equal(out[1], 30, EPS);
     assert_double_equal(out[2], 50, EPS);
@@ -312,15 +312,29 @@ static void test_column_widths(void **state)
      * min(200, L) + min(100, L) + 60 = 250 -> L = 95. */
     double nat2[3] = {200, 100, 60};
     bool shr2[3] = {true, true, false};
-    assert_false(csm_pdf_column_widths(nat2, shr2, NULL, 3, 250, 28, out));
+    assert_false(csm_pdf_column_widths(nat2, NULL, shr2, NULL, 3, 250, out));
     assert_double_equal(out[0], 95, 1e-6);
     assert_double_equal(out[1], 95, 1e-6);
     assert_double_equal(out[2], 60, EPS);
-    /* Even at the minimum 28 + 300 > 250: everything scales by
-     * 250 / 328. */
-    double nat3[2] = {200, 300};
+    /* A short text column keeps its text: with 40 instead of 100 the cap
+     * is 250 - 40 - 60 = 150. */
+    double nat4[3] = {200, 40, 60};
+    assert_false(csm_pdf_column_widths(nat4, NULL, shr2, NULL, 3, 250, out));
+    assert_double_equal(out[0], 150, 1e-6);
+    assert_double_equal(out[1], 40, 1e-6);
+    /* In 200, without minimums 2L + 60 = 200 gives L = 70 for both; with
+     * the second column held at 80 or more, L + 80 + 60 = 200: L = 60. */
+    assert_false(csm_pdf_column_widths(nat2, NULL, shr2, NULL, 3, 200, out));
+    assert_double_equal(out[1], 70, 1e-6);
+    double min2[3] = {30, 80, 0};
+    assert_false(csm_pdf_column_widths(nat2, min2, shr2, NULL, 3, 200, out));
+    assert_double_equal(out[0], 60, 1e-6);
+    assert_double_equal(out[1], 80, 1e-6);
+    assert_double_equal(out[2], 60, EPS);
+    /* 300 natural + a 28 minimum > 250: everything scales by 250 / 328. */
+    double nat3[2] = {200, 300}, min3[2] = {28, 0};
     bool shr3[2] = {true, false};
-    assert_false(csm_pdf_column_widths(nat3, shr3, NULL, 2, 250, 28, out));
+    assert_false(csm_pdf_column_widths(nat3, min3, shr3, NULL, 2, 250, out));
     assert_double_equal(out[0], 28.0 * 250 / 328, 1e-9);
     assert_double_equal(out[1], 300.0 * 250 / 328, 1e-9);
 }
