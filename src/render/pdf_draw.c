@@ -1010,6 +1010,12 @@ static double header_min_width(csm_pdf *p, const char *s)
     return best;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 /* Width at 1 pt of the longest word of s: a header is never broken
  * inside a word. */
 static double longest_word(csm_pdf *p, const char *s, csm_pdf_weight w)
@@ -1031,10 +1037,12 @@ void csm_pdf_table_geom_init(csm_pdf *p, const csm_table *t, double w,
     double *cell1 = csm_xcalloc(nc, sizeof *cell1); /* widest cell at 1 pt */
     double *head1 = csm_xcalloc(nc, sizeof *head1);
     double *min1 = csm_xcalloc(nc, sizeof *min1);
+    double *want1 = csm_xcalloc(nc, sizeof *want1); /* asked for, at 1 pt */
     double *nat = csm_xcalloc(nc, sizeof *nat);
     double *mins = csm_xcalloc(nc, sizeof *mins);
     double *hint = csm_xcalloc(nc, sizeof *hint);
     bool *shrink = csm_xcalloc(nc, sizeof *shrink);
+    double *widths = csm_xcalloc(t->n_rows ? t->n_rows : 1, sizeof *widths);
     g->col_w = csm_xcalloc(nc, sizeof *g->col_w);
     for (size_t c = 0; c < t->n_columns; c++) {
         const csm_column *col = &t->columns[c];
@@ -1055,9 +1063,18 @@ void csm_pdf_table_geom_init(csm_pdf *p, const csm_table *t, double w,
             if (dot_tone(cell->tone))
                 cw += 1.0; /* the band dot: about one em */
             cell1[c] = fmax(cell1[c], cw);
+            widths[r] = cw;
             if (cell->kind != CSM_CELL_TEXT && cell->kind != CSM_CELL_EMPTY &&
                 cell->kind != CSM_CELL_NA)
                 shrink[c] = false;
+        }
+        /* One very long name must not shrink the whole table: a text
+         * column asks for the width of its 90th-percentile cell, and the
+         * few longer ones get an ellipsis. */
+        want1[c] = cell1[c];
+        if (shrink[c] && t->n_rows >= 10) {
+            qsort(widths, t->n_rows, sizeof *widths, cmp_double);
+            want1[c] = widths[(t->n_rows - 1) * 9 / 10];
         }
         /* A text column keeps at least its header's longest word and
          * about four characters of its text. */
@@ -1070,7 +1087,7 @@ void csm_pdf_table_geom_init(csm_pdf *p, const csm_table *t, double w,
     for (double fs = p->body; fs >= p->body - 2 - 0.01; fs -= 0.5) {
         double pad = fs * 0.5;
         for (size_t c = 0; c < t->n_columns; c++) {
-            nat[c] = fmax(cell1[c], head1[c]) * fs + 2 * pad;
+            nat[c] = fmax(want1[c], head1[c]) * fs + 2 * pad;
             mins[c] = min1[c] * fs + 2 * pad;
         }
         g->font = fs;
@@ -1079,6 +1096,10 @@ void csm_pdf_table_geom_init(csm_pdf *p, const csm_table *t, double w,
                                   g->col_w))
             break;
     }
+    /* At that size, give the long texts all the room there is. */
+    for (size_t c = 0; c < t->n_columns; c++)
+        nat[c] = fmax(cell1[c], head1[c]) * g->font + 2 * g->pad;
+    csm_pdf_column_widths(nat, mins, shrink, hint, t->n_columns, w, g->col_w);
     g->header_lines = 1;
     for (size_t c = 0; c < t->n_columns; c++) {
         const char *title = t->columns[c].title ? t->columns[c].title : "";
@@ -1088,9 +1109,11 @@ void csm_pdf_table_geom_init(csm_pdf *p, const csm_table *t, double w,
     }
     g->row_h = g->font * 1.85;
     g->header_h = (double)g->header_lines * g->font * 1.2 + g->font * 1.0;
+    free(widths);
     free(cell1);
     free(head1);
     free(min1);
+    free(want1);
     free(nat);
     free(mins);
     free(hint);
