@@ -529,6 +529,11 @@ static void notes_block(csm_pdf *p, const csm_block *b)
         const char *s = b->u.notes.lines[i];
         size_t len = strlen(s), pos = 0;
         bool first = true;
+        if (len == 0) {
+            /* An empty line is a gap, not an empty bullet. */
+            p->y -= lead / 2;
+            continue;
+        }
         while ((pos < len || first) && !p->error) {
             size_t next;
             size_t ln = csm_pdf_wrap_line(p, s + pos, width(p) - indent,

@@ -1295,7 +1295,8 @@ static void change_line(csm_pdf *p, const csm_tile *t, const csm_cell *chg,
                                                                 : CSM_TONE_NONE,
         col);
     char *txt;
-    if (chg->kind == CSM_CELL_NA || chg->kind == CSM_CELL_EMPTY)
+    if (chg->kind == CSM_CELL_NA || chg->kind == CSM_CELL_EMPTY ||
+        strcmp(v, CSM_FMT_NA) == 0)
         txt = csm_xstrdup(CSM_FMT_NA);
     else
         txt = csm_xasprintf("%s %s",
