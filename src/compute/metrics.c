@@ -64,8 +64,6 @@ static const struct {
     {"renewals", run_renewals},
     {"cohorts", run_cohorts},
     {"ttfv", run_ttfv},
-}
-
     {"health", run_health},
     {"at_risk", run_at_risk},
 };

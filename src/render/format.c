@@ -265,6 +265,9 @@ const char *csm_format_cell(const csm_cell *c, int money_decimals,
         return csm_format_int(c->v.i, flags, buf);
     case CSM_CELL_RATE:
         return csm_format_rate(c->v.d, c->decimals, flags, buf);
+    case CSM_CELL_POINTS:
+        return csm_format_rate(c->v.d, c->decimals, flags | CSM_FMT_POINTS,
+                               buf);
     case CSM_CELL_NUMBER:
         return csm_format_number(c->v.d, c->decimals, flags, buf);
     case CSM_CELL_DATE:
@@ -289,6 +292,7 @@ int csm_format_cell_sign(const csm_cell *c, int money_decimals, unsigned flags)
     case CSM_CELL_MONEY:
     case CSM_CELL_INT:
     case CSM_CELL_RATE:
+    case CSM_CELL_POINTS:
     case CSM_CELL_NUMBER:
         break;
     default:

@@ -986,7 +986,7 @@ void csm_pdf_draw_heat_legend(csm_pdf *p, const csm_heatmap *h,
 static bool numeric_kind(csm_cell_kind k)
 {
     return k == CSM_CELL_MONEY || k == CSM_CELL_INT || k == CSM_CELL_RATE ||
-           k == CSM_CELL_NUMBER;
+           k == CSM_CELL_NUMBER || k == CSM_CELL_POINTS;
 }
 
 static bool dot_tone(csm_cell_tone t)

@@ -4,5 +4,6 @@
 
 const csm_renderer csm_renderers[] = {
     {"xlsx", ".xlsx", csm_render_xlsx},
+    {"pdf", ".pdf", csm_render_pdf},
 };
 const size_t csm_n_renderers = sizeof csm_renderers / sizeof *csm_renderers;

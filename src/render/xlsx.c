@@ -277,6 +277,12 @@ static int numfmt_for(xctx *c, csm_cell_kind kind, int decimals, bool change)
                  zeros(decimals));
         base = buf;
         break;
+    case CSM_CELL_POINTS:
+        snprintf(buf, sizeof buf, "+0%s%s\" pp\";-0%s%s\" pp\";0%s%s\" pp\"",
+                 decimals > 0 ? "." : "", zeros(decimals),
+                 decimals > 0 ? "." : "", zeros(decimals),
+                 decimals > 0 ? "." : "", zeros(decimals));
+        return intern_numfmt(c, buf);
     case CSM_CELL_DATE:
         return intern_numfmt(c, c->st->date_format);
     case CSM_CELL_MONTH:
@@ -671,6 +677,9 @@ static double cell_width(const xctx *c, const csm_cell *cell)
         return number_width(cell->v.d, clamp_dec(cell->decimals), true);
     case CSM_CELL_NUMBER:
         return number_width(cell->v.d, clamp_dec(cell->decimals), false);
+    case CSM_CELL_POINTS:
+        return number_width(cell->v.d * 100.0, clamp_dec(cell->decimals),
+                            false) + 3;
     case CSM_CELL_DATE:
         return 10;
     case CSM_CELL_MONTH:

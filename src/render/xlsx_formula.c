@@ -53,6 +53,13 @@ bool csm_xlsx_cell_number(const csm_cell *c, int currency_decimals, double *out)
             return false;
         *out = c->v.d;
         return true;
+    case CSM_CELL_POINTS:
+        /* Percentage points are written as points (1.2), formatted
+         * "+1.2 pp", so the number never reads as a relative percent. */
+        if (!isfinite(c->v.d))
+            return false;
+        *out = c->v.d * 100.0;
+        return true;
     case CSM_CELL_DATE:
         return c->v.day != CSM_NO_DATE && day_serial(c->v.day, out);
     case CSM_CELL_MONTH:
