@@ -14,6 +14,7 @@
 #include "csmetrics/diag.h"
 #include "csmetrics/error.h"
 #include "csmetrics/retention.h"
+#include "csmetrics/economics.h"
 
 typedef struct csm_metrics {
     const csm_dataset *ds;  /* borrowed */
@@ -21,6 +22,7 @@ typedef struct csm_metrics {
     int report_month;       /* month index */
     csm_bridge *bridge;
     csm_retention_result *retention;
+    csm_economics *economics;
 } csm_metrics;
 
 /* On success returns CSM_OK and sets *out (free with csm_metrics_free).

@@ -18,12 +18,19 @@ static csm_error run_retention(csm_metrics *m, csm_diags *diag)
                              diag);
 }
 
+static csm_error run_economics(csm_metrics *m, csm_diags *diag)
+{
+    return csm_economics_run(m->ds, m->cfg, m->bridge, m->report_month,
+                             &m->economics, diag);
+}
+
 static const struct {
     const char *name;
     csm_error (*run)(csm_metrics *m, csm_diags *diag);
 } families[] = {
     {"bridge", run_bridge},
     {"retention", run_retention},
+    {"unit_economics", run_economics},
 };
 
 csm_error csm_metrics_run(const csm_dataset *ds, const csm_config *cfg,
@@ -52,5 +59,6 @@ void csm_metrics_free(csm_metrics *m)
         return;
     csm_bridge_free(m->bridge);
     csm_retention_free(m->retention);
+    csm_economics_free(m->economics);
     free(m);
 }

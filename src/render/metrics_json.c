@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "csmetrics/json.h"
+#include "csmetrics/json_economics.h"
 #include "csmetrics/metrics.h"
 #include "csmetrics/version.h"
 
@@ -241,7 +242,9 @@ static void w_data_quality(const csm_metrics *m, const csm_diags *d,
 static const struct {
     void (*write)(const csm_metrics *m, const csm_diags *d, csm_json *j);
 } sections[] = {
-    {w_header}, {w_bridge}, {w_retention}, {w_policies}, {w_data_quality},
+    {w_header}, {w_bridge}, {w_retention},
+    {csm_json_write_unit_economics},
+    {w_policies}, {w_data_quality},
 };
 
 csm_error csm_metrics_write_json(const csm_metrics *m, const csm_diags *diag,

@@ -1,0 +1,141 @@
+/* JSON sections unit_economics, referrals and churn_reasons.  The keys
+ * are documented in docs/metrics/{unit_economics,referrals,churn_reasons}.md;
+ * money is integer minor units, rates are fractions, undefined is null. */
+#include "csmetrics/json_economics.h"
+
+#include "csmetrics/economics.h"
+
+/* Items shown in a capped list; the list's count says how many exist. */
+#define LIST_MAX 100
+
+static const char *const window_keys[CSM_RETENTION_WINDOWS] = {"m1", "m3",
+                                                               "m12"};
+
+static void month_str(csm_json *j, const char *key, csm_month m)
+{
+    char b[CSM_DATE_BUFSZ];
+    if (m == CSM_NO_MONTH)
+        csm_json_null(j, key);
+    else
+        csm_json_string(j, key, csm_month_format(m, b));
+}
+
+static void money(csm_json *j, const char *key, csm_ue_money v)
+{
+    if (v.defined)
+        csm_json_int(j, key, v.value);
+    else
+        csm_json_null(j, key);
+}
+
+static void reason(csm_json *j, const char *key, csm_ue_reason r)
+{
+    if (r == CSM_UE_DEFINED)
+        csm_json_null(j, key);
+    else
+        csm_json_string(j, key, csm_ue_reason_name(r));
+}
+
+/* ------------------------------------------------------ unit_economics */
+
+static void ue_window(csm_json *j, const char *key, const csm_ue_window *w)
+{
+    if (!w->fits) {
+        csm_json_null(j, key);
+        return;
+    }
+    csm_json_object(j, key);
+    month_str(j, "from", w->from);
+    month_str(j, "to", w->to);
+    month_str(j, "base_month", w->base);
+    csm_json_int(j, "months", w->months);
+    money(j, "acquisition_cost", w->acquisition_cost);
+    money(j, "retention_cost", w->retention_cost);
+    csm_json_int(j, "cost_months", w->cost_months);
+    csm_json_array_inline(j, "missing_cost_months");
+    for (int i = 0; i < w->n_missing_costs; i++)
+        month_str(j, NULL, w->missing_costs[i]);
+    csm_json_end(j);
+    csm_json_int(j, "new_logos", w->new_logos);
+    csm_json_int(j, "reactivated_logos", w->reactivated_logos);
+    csm_json_int(j, "new_mrr", w->new_mrr);
+    csm_json_int(j, "base_logos", w->base_logos);
+    csm_json_int(j, "retained_logos", w->retained_logos);
+    money(j, "cac", w->cac);
+    money(j, "crc", w->crc);
+    csm_json_ratio(j, "crc_to_cac", w->crc_to_cac);
+    money(j, "avg_new_logo_mrr", w->avg_new_logo_mrr);
+    csm_json_ratio(j, "cac_payback_months", w->cac_payback_months);
+    csm_json_int(j, "closing_mrr_sum", w->mrr_months);
+    csm_json_int(j, "closing_logos_sum", w->logo_months);
+    money(j, "arpa", w->arpa);
+    csm_json_int(j, "opening_mrr_sum", w->opening_mrr);
+    csm_json_int(j, "churn_contraction_sum", w->lost_mrr);
+    csm_json_ratio(j, "gross_revenue_churn_rate", w->gross_revenue_churn_rate);
+    money(j, "ltv", w->ltv);
+    csm_json_ratio(j, "ltv_to_cac", w->ltv_to_cac);
+    csm_json_end(j);
+}
+
+static void ue_series_item(csm_json *j, const csm_ue_window *w)
+{
+    csm_json_object_inline(j, NULL);
+    month_str(j, "month", w->to);
+    csm_json_int(j, "new_logos", w->new_logos);
+    csm_json_int(j, "retained_logos", w->retained_logos);
+    money(j, "acquisition_cost", w->acquisition_cost);
+    money(j, "retention_cost", w->retention_cost);
+    money(j, "cac", w->cac);
+    money(j, "crc", w->crc);
+    reason(j, "cac_reason", w->why[CSM_UE_CAC]);
+    reason(j, "crc_reason", w->why[CSM_UE_CRC]);
+    csm_json_end(j);
+}
+
+static void ue_note(csm_json *j, const char *window, const char *metric,
+                    const csm_ue_window *w, csm_ue_reason r)
+{
+    char text[256];
+    csm_json_object_inline(j, NULL);
+    csm_json_string(j, "window", window);
+    csm_json_string(j, "metric", metric);
+    csm_json_string(j, "reason", csm_ue_reason_name(r));
+    csm_json_string(j, "message", csm_ue_reason_text(w, r, text, sizeof text));
+    csm_json_end(j);
+}
+
+void csm_json_write_unit_economics(const csm_metrics *m, const csm_diags *d,
+                                   csm_json *j)
+{
+    (void)d;
+    const csm_economics *e = m->economics;
+    csm_json_object(j, "unit_economics");
+    csm_json_bool(j, "has_costs", e->has_costs);
+    csm_json_double(j, "gross_margin", e->gross_margin);
+    for (int w = 0; w < CSM_RETENTION_WINDOWS; w++)
+        ue_window(j, window_keys[w], &e->current[w]);
+    csm_json_object(j, "series");
+    for (int w = 0; w < CSM_RETENTION_WINDOWS; w++) {
+        csm_json_array(j, window_keys[w]);
+        for (int k = 0; k < e->n_series; k++)
+            if (e->series[w][k].fits)
+                ue_series_item(j, &e->series[w][k]);
+        csm_json_end(j);
+    }
+    csm_json_end(j);
+    /* Every null of the windows above, with its reason. */
+    csm_json_array(j, "notes");
+    for (int w = 0; w < CSM_RETENTION_WINDOWS; w++) {
+        const csm_ue_window *uw = &e->current[w];
+        if (!uw->fits) {
+            ue_note(j, window_keys[w], "window", uw, CSM_UE_WINDOW_NOT_LOADED);
+            continue;
+        }
+        for (int k = 0; k < CSM_UE_METRIC_COUNT; k++)
+            if (uw->why[k] != CSM_UE_DEFINED)
+                ue_note(j, window_keys[w], csm_ue_metric_name((csm_ue_metric)k),
+                        uw, uw->why[k]);
+    }
+    csm_json_end(j);
+    csm_json_end(j);
+}
