@@ -15,5 +15,8 @@
 /* "unit_economics": windows, series and notes for the undefined values. */
 void csm_json_write_unit_economics(const csm_metrics *m, const csm_diags *d,
                                    csm_json *j);
+/* "referrals": rate per month with its interval, conversions. */
+void csm_json_write_referrals(const csm_metrics *m, const csm_diags *d,
+                              csm_json *j);
 
 #endif

@@ -15,6 +15,7 @@
 #include "csmetrics/error.h"
 #include "csmetrics/retention.h"
 #include "csmetrics/economics.h"
+#include "csmetrics/referrals.h"
 
 typedef struct csm_metrics {
     const csm_dataset *ds;  /* borrowed */
@@ -23,6 +24,7 @@ typedef struct csm_metrics {
     csm_bridge *bridge;
     csm_retention_result *retention;
     csm_economics *economics;
+    csm_referrals *referrals;
 } csm_metrics;
 
 /* On success returns CSM_OK and sets *out (free with csm_metrics_free).

@@ -24,6 +24,12 @@ static csm_error run_economics(csm_metrics *m, csm_diags *diag)
                              &m->economics, diag);
 }
 
+static csm_error run_referrals(csm_metrics *m, csm_diags *diag)
+{
+    return csm_referrals_run(m->ds, m->cfg, m->report_month, &m->referrals,
+                             diag);
+}
+
 static const struct {
     const char *name;
     csm_error (*run)(csm_metrics *m, csm_diags *diag);
@@ -31,6 +37,7 @@ static const struct {
     {"bridge", run_bridge},
     {"retention", run_retention},
     {"unit_economics", run_economics},
+    {"referrals", run_referrals},
 };
 
 csm_error csm_metrics_run(const csm_dataset *ds, const csm_config *cfg,
@@ -60,5 +67,6 @@ void csm_metrics_free(csm_metrics *m)
     csm_bridge_free(m->bridge);
     csm_retention_free(m->retention);
     csm_economics_free(m->economics);
+    csm_referrals_free(m->referrals);
     free(m);
 }

@@ -4,6 +4,7 @@
 #include "csmetrics/json_economics.h"
 
 #include "csmetrics/economics.h"
+#include "csmetrics/referrals.h"
 
 /* Items shown in a capped list; the list's count says how many exist. */
 #define LIST_MAX 100
@@ -136,6 +137,106 @@ void csm_json_write_unit_economics(const csm_metrics *m, const csm_diags *d,
                 ue_note(j, window_keys[w], csm_ue_metric_name((csm_ue_metric)k),
                         uw, uw->why[k]);
     }
+    csm_json_end(j);
+    csm_json_end(j);
+}
+
+/* ----------------------------------------------------------- referrals */
+
+static void ref_month(csm_json *j, const char *key,
+                      const csm_referral_month *rm, bool inline_obj)
+{
+    if (inline_obj)
+        csm_json_object_inline(j, key);
+    else
+        csm_json_object(j, key);
+    month_str(j, "month", rm->month);
+    csm_json_int(j, "active_logos", rm->active_logos);
+    csm_json_int(j, "referring_logos", rm->referring_logos);
+    csm_json_ratio(j, "rate", rm->rate);
+    if (rm->rate_ci.defined) {
+        csm_json_object_inline(j, "rate_ci");
+        csm_json_double(j, "lo", rm->rate_ci.lo);
+        csm_json_double(j, "hi", rm->rate_ci.hi);
+        csm_json_end(j);
+    } else {
+        csm_json_null(j, "rate_ci");
+    }
+    csm_json_int(j, "referrals", rm->referrals);
+    csm_json_int(j, "referrals_12m", rm->referrals_12m);
+    csm_json_int(j, "converted_logos", rm->converted_logos);
+    csm_json_int(j, "converted_mrr", rm->converted_mrr);
+    csm_json_int(j, "converted_logos_12m", rm->converted_logos_12m);
+    csm_json_int(j, "converted_mrr_12m", rm->converted_mrr_12m);
+    csm_json_end(j);
+}
+
+void csm_json_write_referrals(const csm_metrics *m, const csm_diags *d,
+                              csm_json *j)
+{
+    (void)d;
+    const csm_referrals *r = m->referrals;
+    const csm_dataset *ds = m->ds;
+    csm_json_object(j, "referrals");
+    csm_json_bool(j, "has_referrals", r->has_referrals);
+    csm_json_int(j, "window_months", CSM_REFERRAL_WINDOW);
+    csm_json_double(j, "ci_level", r->ci_level);
+    if (!r->has_referrals) {
+        csm_json_null(j, "current");
+        csm_json_array(j, "series");
+        csm_json_end(j);
+        csm_json_null(j, "outcomes");
+        csm_json_int(j, "conversions_count", 0);
+        csm_json_array(j, "conversions");
+        csm_json_end(j);
+        csm_json_array(j, "notes");
+        csm_json_string(j, NULL,
+                        "there is no referrals.csv: referral rates and "
+                        "conversions are not defined");
+        csm_json_end(j);
+        csm_json_end(j);
+        return;
+    }
+    ref_month(j, "current", &r->months[r->report_month], false);
+    csm_json_array(j, "series");
+    for (int k = 0; k < r->n_months; k++)
+        ref_month(j, NULL, &r->months[k], true);
+    csm_json_end(j);
+    csm_json_object_inline(j, "outcomes");
+    for (int o = 0; o < CSM_REFERRAL_OUTCOMES; o++)
+        csm_json_int(j, csm_referral_outcome_name((csm_referral_outcome)o),
+                     r->outcomes[o]);
+    csm_json_end(j);
+    /* Credited conversions of the trailing 12 months, in file order. */
+    int lo = r->report_month - (CSM_REFERRAL_WINDOW - 1);
+    long count = 0;
+    for (size_t i = 0; i < r->n_fates; i++) {
+        const csm_referral_fate *f = &r->fates[i];
+        count += f->outcome == CSM_REFERRAL_CONVERTED && f->month >= lo &&
+                 f->month <= r->report_month;
+    }
+    csm_json_int(j, "conversions_count", count);
+    csm_json_array(j, "conversions");
+    long shown = 0;
+    for (size_t i = 0; i < r->n_fates && shown < LIST_MAX; i++) {
+        const csm_referral_fate *f = &r->fates[i];
+        if (f->outcome != CSM_REFERRAL_CONVERTED || f->month < lo ||
+            f->month > r->report_month)
+            continue;
+        const csm_referral *ref = &ds->referrals[f->index];
+        char db[CSM_DATE_BUFSZ];
+        csm_json_object_inline(j, NULL);
+        csm_json_string(j, "referrer", csm_ds_customer_id(ds, ref->referrer));
+        csm_json_string(j, "referred", csm_ds_customer_id(ds, ref->referred));
+        csm_json_string(j, "date", csm_date_format(ref->date, db));
+        month_str(j, "month", csm_dataset_month(ds, f->month));
+        csm_json_string(j, "movement", csm_movement_name(f->kind));
+        csm_json_int(j, "mrr", f->mrr);
+        csm_json_end(j);
+        shown++;
+    }
+    csm_json_end(j);
+    csm_json_array(j, "notes");
     csm_json_end(j);
     csm_json_end(j);
 }

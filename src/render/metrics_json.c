@@ -244,6 +244,7 @@ static const struct {
 } sections[] = {
     {w_header}, {w_bridge}, {w_retention},
     {csm_json_write_unit_economics},
+    {csm_json_write_referrals},
     {w_policies}, {w_data_quality},
 };
 
