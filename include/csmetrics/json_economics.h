@@ -18,5 +18,9 @@ void csm_json_write_unit_economics(const csm_metrics *m, const csm_diags *d,
 /* "referrals": rate per month with its interval, conversions. */
 void csm_json_write_referrals(const csm_metrics *m, const csm_diags *d,
                               csm_json *j);
+/* "churn_reasons": totals per window, churns without a reason, leftover
+ * reason rows. */
+void csm_json_write_churn_reasons(const csm_metrics *m, const csm_diags *d,
+                                  csm_json *j);
 
 #endif

@@ -16,6 +16,7 @@
 #include "csmetrics/retention.h"
 #include "csmetrics/economics.h"
 #include "csmetrics/referrals.h"
+#include "csmetrics/churn_reasons.h"
 
 typedef struct csm_metrics {
     const csm_dataset *ds;  /* borrowed */
@@ -25,6 +26,7 @@ typedef struct csm_metrics {
     csm_retention_result *retention;
     csm_economics *economics;
     csm_referrals *referrals;
+    csm_churn_reasons *churn_reasons;
 } csm_metrics;
 
 /* On success returns CSM_OK and sets *out (free with csm_metrics_free).

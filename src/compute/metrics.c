@@ -30,6 +30,12 @@ static csm_error run_referrals(csm_metrics *m, csm_diags *diag)
                              diag);
 }
 
+static csm_error run_churn_reasons(csm_metrics *m, csm_diags *diag)
+{
+    return csm_churn_reasons_run(m->ds, m->cfg, m->report_month,
+                                 &m->churn_reasons, diag);
+}
+
 static const struct {
     const char *name;
     csm_error (*run)(csm_metrics *m, csm_diags *diag);
@@ -38,6 +44,7 @@ static const struct {
     {"retention", run_retention},
     {"unit_economics", run_economics},
     {"referrals", run_referrals},
+    {"churn_reasons", run_churn_reasons},
 };
 
 csm_error csm_metrics_run(const csm_dataset *ds, const csm_config *cfg,
@@ -68,5 +75,6 @@ void csm_metrics_free(csm_metrics *m)
     csm_retention_free(m->retention);
     csm_economics_free(m->economics);
     csm_referrals_free(m->referrals);
+    csm_churn_reasons_free(m->churn_reasons);
     free(m);
 }

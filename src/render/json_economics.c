@@ -3,6 +3,7 @@
  * money is integer minor units, rates are fractions, undefined is null. */
 #include "csmetrics/json_economics.h"
 
+#include "csmetrics/churn_reasons.h"
 #include "csmetrics/economics.h"
 #include "csmetrics/referrals.h"
 
@@ -237,6 +238,116 @@ void csm_json_write_referrals(const csm_metrics *m, const csm_diags *d,
     }
     csm_json_end(j);
     csm_json_array(j, "notes");
+    csm_json_end(j);
+    csm_json_end(j);
+}
+
+/* ------------------------------------------------------- churn_reasons */
+
+static void cr_window(csm_json *j, const char *key, const csm_dataset *ds,
+                      const csm_churn_window *w)
+{
+    if (!w->fits) {
+        csm_json_null(j, key);
+        return;
+    }
+    csm_json_object(j, key);
+    month_str(j, "from", w->from);
+    month_str(j, "to", w->to);
+    csm_json_int(j, "churned_logos", w->churned_logos);
+    csm_json_int(j, "churned_mrr", w->churned_mrr);
+    csm_json_int(j, "no_reason_logos", w->no_reason_logos);
+    csm_json_int(j, "no_reason_mrr", w->no_reason_mrr);
+    csm_json_array(j, "by_category");
+    static const csm_reason_category order[CSM_REASON_CATEGORIES] = {
+        CSM_REASON_CONTROLLABLE, CSM_REASON_UNCONTROLLABLE,
+        CSM_REASON_UNSPECIFIED};
+    for (int i = 0; i < CSM_REASON_CATEGORIES; i++) {
+        csm_reason_category c = order[i];
+        csm_json_object_inline(j, NULL);
+        csm_json_string(j, "category", csm_reason_category_name(c));
+        csm_json_int(j, "logos", w->category_logos[c]);
+        csm_json_int(j, "mrr", w->category_mrr[c]);
+        csm_json_ratio(j, "share_logos", w->category_share_logos[c]);
+        csm_json_ratio(j, "share_mrr", w->category_share_mrr[c]);
+        csm_json_end(j);
+    }
+    csm_json_end(j);
+    csm_json_array(j, "by_reason");
+    for (size_t i = 0; i < w->n_by_reason; i++) {
+        const csm_reason_total *t = &w->by_reason[i];
+        csm_json_object_inline(j, NULL);
+        csm_json_string(j, "reason", csm_ds_string(ds, (int32_t)t->reason));
+        csm_json_string(j, "category", csm_reason_category_name(t->category));
+        csm_json_int(j, "logos", t->logos);
+        csm_json_int(j, "mrr", t->mrr);
+        csm_json_ratio(j, "share_logos", t->share_logos);
+        csm_json_ratio(j, "share_mrr", t->share_mrr);
+        csm_json_end(j);
+    }
+    csm_json_end(j);
+    csm_json_end(j);
+}
+
+void csm_json_write_churn_reasons(const csm_metrics *m, const csm_diags *d,
+                                  csm_json *j)
+{
+    (void)d;
+    const csm_churn_reasons *r = m->churn_reasons;
+    const csm_dataset *ds = m->ds;
+    char mb[CSM_DATE_BUFSZ];
+    csm_json_object(j, "churn_reasons");
+    csm_json_bool(j, "has_reasons", r->has_reasons);
+    csm_json_int(j, "match_months", r->match_months);
+    csm_json_int(j, "matched_exact", r->matched_exact);
+    csm_json_int(j, "matched_off", r->matched_off);
+    for (int w = 0; w < CSM_RETENTION_WINDOWS; w++)
+        cr_window(j, window_keys[w], ds, &r->current[w]);
+
+    csm_json_object(j, "missing");
+    month_str(j, "from", r->list_from);
+    month_str(j, "to", r->list_to);
+    csm_json_int(j, "count", (int64_t)r->n_missing);
+    csm_json_int(j, "mrr", r->missing_mrr);
+    csm_json_array(j, "items");
+    for (size_t i = 0; i < r->n_missing && i < LIST_MAX; i++) {
+        const csm_churn_event *e = &r->events[r->missing[i]];
+        csm_json_object_inline(j, NULL);
+        csm_json_string(j, "customer", csm_ds_customer_id(ds, e->customer));
+        csm_json_string(j, "month",
+                        csm_month_format(csm_dataset_month(ds, e->month), mb));
+        csm_json_int(j, "mrr", e->mrr);
+        csm_json_end(j);
+    }
+    csm_json_end(j);
+    csm_json_end(j);
+
+    csm_json_object(j, "unmatched");
+    month_str(j, "from", r->list_from);
+    month_str(j, "to", r->list_to);
+    csm_json_int(j, "count", (int64_t)r->n_unmatched);
+    csm_json_array(j, "items");
+    for (size_t i = 0; i < r->n_unmatched && i < LIST_MAX; i++) {
+        const csm_churn_reason *row = &ds->reasons[r->unmatched[i].index];
+        csm_json_object_inline(j, NULL);
+        csm_json_string(j, "customer", csm_ds_customer_id(ds, row->customer));
+        csm_json_string(j, "month", csm_month_format(row->month, mb));
+        csm_json_string(j, "reason", csm_ds_string(ds, (int32_t)row->reason));
+        csm_json_string(j, "category", csm_reason_category_name(row->category));
+        csm_json_string(j, "why",
+                        r->unmatched[i].why == CSM_REASON_DUPLICATE
+                            ? "duplicate"
+                            : "no_churn");
+        csm_json_end(j);
+    }
+    csm_json_end(j);
+    csm_json_end(j);
+
+    csm_json_array(j, "notes");
+    if (!r->has_reasons)
+        csm_json_string(j, NULL,
+                        "there is no churn_reasons.csv: every churn is "
+                        "counted without a reason");
     csm_json_end(j);
     csm_json_end(j);
 }

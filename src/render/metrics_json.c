@@ -245,6 +245,7 @@ static const struct {
     {w_header}, {w_bridge}, {w_retention},
     {csm_json_write_unit_economics},
     {csm_json_write_referrals},
+    {csm_json_write_churn_reasons},
     {w_policies}, {w_data_quality},
 };
 
