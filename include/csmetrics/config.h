@@ -74,6 +74,8 @@ typedef struct csm_config {
     int trend_points;   /* points in a trend fit, default 12 */
     int early_churn_days; /* default 90 */
     bool allow_thousands_separator; /* "1,234.50" as an amount */
+    int churn_reason_match_months; /* reason dated this many months off the
+                                      churn still matches, default 1 */
     csm_health_config health;
     char *source; /* file the settings came from, or NULL for defaults */
 } csm_config;

@@ -20,6 +20,9 @@
 #include "csmetrics/ttfv.h"
 #include "csmetrics/health.h"
 #include "csmetrics/at_risk.h"
+#include "csmetrics/economics.h"
+#include "csmetrics/referrals.h"
+#include "csmetrics/churn_reasons.h"
 
 typedef struct csm_metrics {
     const csm_dataset *ds;  /* borrowed */
@@ -38,6 +41,9 @@ typedef struct csm_metrics {
      * earliest month; the at_risk family stores the month it used. */
     int flag_month;
     csm_at_risk *at_risk;
+    csm_economics *economics;
+    csm_referrals *referrals;
+    csm_churn_reasons *churn_reasons;
 } csm_metrics;
 
 /* On success returns CSM_OK and sets *out (free with csm_metrics_free).

@@ -54,6 +54,24 @@ static csm_error run_at_risk(csm_metrics *m, csm_diags *diag)
                            &m->at_risk, diag);
 }
 
+static csm_error run_economics(csm_metrics *m, csm_diags *diag)
+{
+    return csm_economics_run(m->ds, m->cfg, m->bridge, m->report_month,
+                             &m->economics, diag);
+}
+
+static csm_error run_referrals(csm_metrics *m, csm_diags *diag)
+{
+    return csm_referrals_run(m->ds, m->cfg, m->report_month, &m->referrals,
+                             diag);
+}
+
+static csm_error run_churn_reasons(csm_metrics *m, csm_diags *diag)
+{
+    return csm_churn_reasons_run(m->ds, m->cfg, m->report_month,
+                                 &m->churn_reasons, diag);
+}
+
 static const struct {
     const char *name;
     csm_error (*run)(csm_metrics *m, csm_diags *diag);
@@ -66,6 +84,9 @@ static const struct {
     {"ttfv", run_ttfv},
     {"health", run_health},
     {"at_risk", run_at_risk},
+    {"unit_economics", run_economics},
+    {"referrals", run_referrals},
+    {"churn_reasons", run_churn_reasons},
 };
 
 csm_error csm_metrics_run(const csm_dataset *ds, const csm_config *cfg,
@@ -101,5 +122,8 @@ void csm_metrics_free(csm_metrics *m)
     csm_ttfv_free(m->ttfv);
     csm_health_free(m->health);
     csm_at_risk_free(m->at_risk);
+    csm_economics_free(m->economics);
+    csm_referrals_free(m->referrals);
+    csm_churn_reasons_free(m->churn_reasons);
     free(m);
 }

@@ -72,6 +72,10 @@ static const key_def keys[] = {
     {"policies", "allow_thousands_separator", T_BOOL,
      OFF(allow_thousands_separator), 0, 0,
      "accept amounts written with ',' thousands separators (1,234.50)"},
+    {"policies", "churn_reason_match_months", T_INT,
+     OFF(churn_reason_match_months), 0, 3,
+     "a churn reason dated up to this many months before or after the churn "
+     "month still matches it (a reason in the churn month wins)"},
     {"health", "weight_usage", T_DOUBLE, HOFF(w_usage), 0, 1000,
      "weight of usage (active / licensed users)"},
     {"health", "weight_support", T_DOUBLE, HOFF(w_support), 0, 1000,
@@ -130,6 +134,7 @@ void csm_config_defaults(csm_config *c)
     c->trend_points = 12;
     c->early_churn_days = 90;
     c->allow_thousands_separator = false;
+    c->churn_reason_match_months = 1;
     csm_health_config *h = &c->health;
     h->w_usage = 0.30;
     h->w_support = 0.15;

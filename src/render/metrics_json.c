@@ -6,6 +6,7 @@
 #include "csmetrics/json.h"
 #include "csmetrics/json_renewals.h"
 #include "csmetrics/json_health.h"
+#include "csmetrics/json_economics.h"
 #include "csmetrics/metrics.h"
 #include "csmetrics/version.h"
 
@@ -261,6 +262,9 @@ static const struct {
     {w_cohorts}, {w_ttfv},
     {csm_json_write_health},
     {csm_json_write_at_risk},
+    {csm_json_write_unit_economics},
+    {csm_json_write_referrals},
+    {csm_json_write_churn_reasons},
     {w_policies}, {w_data_quality},
 };
 
