@@ -16,31 +16,40 @@ csm_error csm_run_load(csm_run *run, const char *config_path,
     return csm_load_run(lo, &run->cfg, &run->ds, &run->diags);
 }
 
-csm_error csm_run_compute(csm_run *run, const char *month)
+int csm_run_month_index(csm_run *run, const char *what, const char *month)
+{
+    const csm_dataset *ds = run->ds;
+    csm_month m;
+    char a[CSM_DATE_BUFSZ], b[CSM_DATE_BUFSZ];
+    if (csm_month_parse(month, strlen(month), &m) != CSM_DATE_OK) {
+        csm_diags_add(&run->diags, CSM_SEV_ERROR, "usage", NULL,
+                      "%s \"%s\" is not a month (expected YYYY-MM)", what,
+                      month);
+        return -1;
+    }
+    int idx = csm_dataset_month_index(ds, m);
+    if (idx < 0)
+        csm_diags_add(&run->diags, CSM_SEV_ERROR, "usage", NULL,
+                      "%s %s is not in the data (expected %s..%s)", what,
+                      month, csm_month_format(ds->first_month, a),
+                      csm_month_format(ds->first_month + ds->n_months - 1,
+                                       b));
+    return idx;
+}
+
+csm_error csm_run_compute(csm_run *run, const char *month,
+                          const char *flagged)
 {
     const csm_dataset *ds = run->ds;
     int idx = ds->n_months - 1;
-    if (month) {
-        csm_month m;
-        char a[CSM_DATE_BUFSZ], b[CSM_DATE_BUFSZ];
-        if (csm_month_parse(month, strlen(month), &m) != CSM_DATE_OK) {
-            csm_diags_add(&run->diags, CSM_SEV_ERROR, "usage", NULL,
-                          "--month \"%s\" is not a month (expected YYYY-MM)",
-                          month);
-            return CSM_EUSAGE;
-        }
-        idx = csm_dataset_month_index(ds, m);
-        if (idx < 0) {
-            csm_diags_add(&run->diags, CSM_SEV_ERROR, "usage", NULL,
-                          "--month %s is not in the data (expected %s..%s)",
-                          month, csm_month_format(ds->first_month, a),
-                          csm_month_format(ds->first_month + ds->n_months - 1,
-                                           b));
-            return CSM_EUSAGE;
-        }
-    }
+    if (month && (idx = csm_run_month_index(run, "--month", month)) < 0)
+        return CSM_EUSAGE;
+    int flag = CSM_FLAG_MONTH_UNSET;
+    if (flagged && (flag = csm_run_month_index(run, "--flagged", flagged)) < 0)
+        return CSM_EUSAGE;
     run->report_month = idx;
-    return csm_metrics_run(ds, &run->cfg, idx, &run->metrics, &run->diags);
+    return csm_metrics_run_flagged(ds, &run->cfg, idx, flag, &run->metrics,
+                                   &run->diags);
 }
 
 void csm_run_free(csm_run *run)

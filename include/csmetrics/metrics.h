@@ -24,6 +24,8 @@
 #include "csmetrics/referrals.h"
 #include "csmetrics/churn_reasons.h"
 
+struct csm_restatements;
+
 typedef struct csm_metrics {
     const csm_dataset *ds;  /* borrowed */
     const csm_config *cfg;  /* borrowed */
@@ -40,6 +42,9 @@ typedef struct csm_metrics {
      * csm_at_risk_default_flag: report month - at_risk_months, or the
      * earliest month; the at_risk family stores the month it used. */
     int flag_month;
+    /* Set by the report command when --previous is given (borrowed, not
+     * freed here); NULL otherwise, and the JSON key is null. */
+    const struct csm_restatements *restatements;
     csm_at_risk *at_risk;
     csm_economics *economics;
     csm_referrals *referrals;
@@ -48,6 +53,11 @@ typedef struct csm_metrics {
 
 /* On success returns CSM_OK and sets *out (free with csm_metrics_free).
  * On error returns the failing family's code with *out NULL. */
+/* The same with the at-risk flag month given (a month index, or
+ * CSM_FLAG_MONTH_UNSET for the default). */
+csm_error csm_metrics_run_flagged(const csm_dataset *ds, const csm_config *cfg,
+                                  int report_month, int flag_month,
+                                  csm_metrics **out, csm_diags *diag);
 csm_error csm_metrics_run(const csm_dataset *ds, const csm_config *cfg,
                           int report_month, csm_metrics **out,
                           csm_diags *diag);

@@ -30,8 +30,15 @@ csm_error csm_run_load(csm_run *run, const char *config_path,
                        const csm_load_options *lo);
 
 /* Computes every metric for report month `month` ("YYYY-MM", or NULL for
- * the last loaded month).  CSM_EUSAGE when the month is not loaded. */
-csm_error csm_run_compute(csm_run *run, const char *month);
+ * the last loaded month) with the at-risk cohort flagged in `flagged`
+ * ("YYYY-MM", or NULL for the default).  CSM_EUSAGE when a month is not
+ * loaded or not a month. */
+csm_error csm_run_compute(csm_run *run, const char *month,
+                          const char *flagged);
+
+/* Month index of "YYYY-MM" in the run's data, or -1 with a usage
+ * diagnostic naming the option (`what`, e.g. "--month"). */
+int csm_run_month_index(csm_run *run, const char *what, const char *month);
 
 void csm_run_free(csm_run *run);
 

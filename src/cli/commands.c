@@ -1,5 +1,6 @@
 /* The commands of csmetrics, one function and one table row each. */
 #include "commands.h"
+#include "report_cmd.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -147,7 +148,7 @@ static int cmd_metrics(const csm_cli_opts *o)
     csm_run run;
     int rc = csm_cmd_load(o, &run);
     if (rc == CSM_OK)
-        rc = csm_run_compute(&run, o->month);
+        rc = csm_run_compute(&run, o->month, NULL);
     if (rc == CSM_OK) {
         if (o->json)
             rc = csm_metrics_write_json(run.metrics, &run.diags, stdout);
@@ -291,7 +292,55 @@ static int cmd_synth(const csm_cli_opts *o)
     return rc;
 }
 
+static int cmd_board(const csm_cli_opts *o)
+{
+    return csm_cmd_report(o, "board");
+}
+
+static int cmd_at_risk(const csm_cli_opts *o)
+{
+    return csm_cmd_report(o, "at-risk");
+}
+
+static int cmd_reconcile(const csm_cli_opts *o)
+{
+    return csm_cmd_report(o, "reconcile");
+}
+
+#define REPORT_OPTS                                                           \
+    " data month out format previous previous-data paper threads as-of "
+
 const csm_command csm_commands[] = {
+    {"report", "board", "report board",
+     "--data DIR [--month YYYY-MM] [--out DIR] [--format pdf,xlsx,json]",
+     "the monthly board pack (PDF + XLSX)", REPORT_OPTS,
+     "Writes board-YYYY-MM.pdf and board-YYYY-MM.xlsx (and .json with\n"
+     "--format json) for the report month into --out (default: here).\n\n"
+     "  --month YYYY-MM       report month (default: the last loaded)\n"
+     "  --format LIST         any of pdf, xlsx, json (default pdf,xlsx)\n"
+     "  --paper A4|Letter     paper size of the PDF\n"
+     "  --report FILE         report definition (default "
+     "reports/board.report)\n"
+     "  --style FILE          look (default templates/default.style)\n"
+     "  --previous FILE       JSON of an earlier run: list restatements\n"
+     "  --previous-data DIR   the earlier data folder: list changed "
+     "customers\n",
+     cmd_board},
+    {"report", "at-risk", "report at-risk",
+     "--data DIR --flagged YYYY-MM [--months 6] [--out DIR]",
+     "the six-month at-risk cohort pack", REPORT_OPTS " flagged months ",
+     "Follows the customers flagged at risk in --flagged for --months months\n"
+     "(default at_risk_months, 6) and writes at-risk-YYYY-MM.pdf and .xlsx.\n",
+     cmd_at_risk},
+    {"report", "reconcile", "report reconcile",
+     "--data DIR --month YYYY-MM [--ledger FILE] [--out DIR]",
+     "the month's MRR bridge tied out to the cent", REPORT_OPTS " ledger ",
+     "Writes reconcile-YYYY-MM.xlsx (bridge with live formulas over the\n"
+     "per-customer movement ledger) and reconcile-YYYY-MM.csv (the ledger).\n"
+     "With --ledger FILE (customer_id,mrr from billing) every customer whose\n"
+     "amount differs or who is missing on either side is listed.  Exit 3\n"
+     "when anything does not tie; the report is still written.\n",
+     cmd_reconcile},
     {"metrics", NULL, "metrics", "--data DIR [--month YYYY-MM] [--json]",
      "print the MRR bridge and retention (all metrics with --json)",
      " data month json threads as-of ",

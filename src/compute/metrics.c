@@ -93,12 +93,20 @@ csm_error csm_metrics_run(const csm_dataset *ds, const csm_config *cfg,
                           int report_month, csm_metrics **out,
                           csm_diags *diag)
 {
+    return csm_metrics_run_flagged(ds, cfg, report_month,
+                                   CSM_FLAG_MONTH_UNSET, out, diag);
+}
+
+csm_error csm_metrics_run_flagged(const csm_dataset *ds, const csm_config *cfg,
+                                  int report_month, int flag_month,
+                                  csm_metrics **out, csm_diags *diag)
+{
     *out = NULL;
     csm_metrics *m = csm_xcalloc(1, sizeof *m);
     m->ds = ds;
     m->cfg = cfg;
     m->report_month = report_month;
-    m->flag_month = CSM_FLAG_MONTH_UNSET;
+    m->flag_month = flag_month;
     for (size_t i = 0; i < sizeof families / sizeof *families; i++) {
         csm_error rc = families[i].run(m, diag);
         if (rc != CSM_OK) {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "csmetrics/json.h"
+#include "csmetrics/restatements.h"
 #include "csmetrics/json_renewals.h"
 #include "csmetrics/json_health.h"
 #include "csmetrics/json_economics.h"
@@ -253,6 +254,50 @@ static void w_ttfv(const csm_metrics *m, const csm_diags *d, csm_json *j)
     csm_ttfv_write_json(m->ttfv, j);
 }
 
+static void w_restatements(const csm_metrics *m, const csm_diags *d,
+                           csm_json *j)
+{
+    (void)d;
+    const csm_restatements *r = m->restatements;
+    if (!r) {
+        csm_json_null(j, "restatements");
+        return;
+    }
+    csm_json_object(j, "restatements");
+    csm_json_string(j, "previous", r->previous_path);
+    if (r->previous_data)
+        csm_json_string(j, "previous_data", r->previous_data);
+    else
+        csm_json_null(j, "previous_data");
+    csm_json_int(j, "figures_count", (int64_t)r->total_figures);
+    csm_json_array(j, "figures");
+    for (size_t i = 0; i < r->n_figures; i++) {
+        const csm_restated_figure *f = &r->figures[i];
+        csm_json_object_inline(j, NULL);
+        csm_json_string(j, "month", f->month);
+        csm_json_string(j, "metric", f->metric);
+        csm_json_string(j, "previous", f->previous);
+        csm_json_string(j, "current", f->current);
+        csm_json_end(j);
+    }
+    csm_json_end(j);
+    csm_json_int(j, "customers_count", (int64_t)r->total_customers);
+    csm_json_array(j, "customers");
+    char mb[CSM_DATE_BUFSZ];
+    for (size_t i = 0; i < r->n_customers; i++) {
+        const csm_restated_customer *c = &r->customers[i];
+        csm_json_object_inline(j, NULL);
+        csm_json_string(j, "customer_id", c->customer_id);
+        csm_json_string(j, "month", csm_month_format(c->month, mb));
+        csm_json_string(j, "change", c->change);
+        csm_json_int(j, "previous_mrr", c->previous);
+        csm_json_int(j, "mrr", c->current);
+        csm_json_end(j);
+    }
+    csm_json_end(j);
+    csm_json_end(j);
+}
+
 static const struct {
     void (*write)(const csm_metrics *m, const csm_diags *d, csm_json *j);
 } sections[] = {
@@ -265,6 +310,7 @@ static const struct {
     {csm_json_write_unit_economics},
     {csm_json_write_referrals},
     {csm_json_write_churn_reasons},
+    {w_restatements},
     {w_policies}, {w_data_quality},
 };
 
