@@ -150,6 +150,9 @@ typedef struct csm_series {
     bool *defined;
     double *lo, *hi;     /* optional band (NULL when none) */
     int palette;         /* index into the style's series colours; -1 auto */
+    csm_cell_tone tone;  /* when not NONE, the tone's colour (good, bad,
+                            band green/yellow/red, muted) wins over the
+                            palette: churned in `bad`, bands in theirs */
 } csm_series;
 
 typedef enum csm_axis_format {
@@ -198,6 +201,8 @@ typedef struct csm_heatmap {
     bool *defined;     /* unobserved cells are blank */
     double scale_min, scale_max; /* colour scale ends */
     char *legend;      /* "Revenue retention (MRR at age k / at age 0)" */
+    char *row_title;   /* "Signup quarter", or NULL */
+    char *col_title;   /* "Months since start", or NULL */
 } csm_heatmap;
 
 typedef struct csm_block {
@@ -277,6 +282,8 @@ csm_block *csm_section_heatmap(csm_section *s, const char *title,
                                const double *values, const bool *defined,
                                double scale_min, double scale_max,
                                const char *legend);
+/* Axis titles of a heatmap (copied; either may be NULL). */
+void csm_heatmap_titles(csm_block *b, const char *rows, const char *cols);
 csm_block *csm_section_notes(csm_section *s, const char *title);
 void csm_notes_add(csm_block *b, const char *line);
 void csm_block_caption(csm_block *b, const char *caption);

@@ -231,7 +231,10 @@ csm_rgb csm_pdf_series_colour(const csm_style *st, const csm_series *s,
                               size_t i)
 {
     size_t k = s && s->palette >= 0 ? (size_t)s->palette : i;
-    return st->series[k % CSM_STYLE_SERIES];
+    csm_rgb base = st->series[k % CSM_STYLE_SERIES];
+    return s && s->tone != CSM_TONE_NONE ? csm_pdf_tone_colour(st, s->tone,
+                                                                base)
+                                         : base;
 }
 
 csm_rgb csm_pdf_tone_colour(const csm_style *st, csm_cell_tone t, csm_rgb dflt)

@@ -1094,8 +1094,25 @@ static void style_series(lxw_chart_series *s, chart_kind k, lxw_color_t col,
 
 static lxw_color_t series_colour(const xctx *c, const csm_series *s, size_t i)
 {
+    const csm_style *st = c->st;
+    switch (s->tone) {
+    case CSM_TONE_GOOD:
+        return rgb(st->good);
+    case CSM_TONE_BAD:
+        return rgb(st->bad);
+    case CSM_TONE_GREEN:
+        return rgb(st->band_green);
+    case CSM_TONE_YELLOW:
+        return rgb(st->band_yellow);
+    case CSM_TONE_RED:
+        return rgb(st->band_red);
+    case CSM_TONE_MUTED:
+        return rgb(st->muted);
+    default:
+        break;
+    }
     size_t k = s->palette >= 0 ? (size_t)s->palette : i;
-    return rgb(c->st->series[k % CSM_STYLE_SERIES]);
+    return rgb(st->series[k % CSM_STYLE_SERIES]);
 }
 
 static const char *axis_format(csm_axis_format f)

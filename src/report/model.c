@@ -184,6 +184,8 @@ static void block_free(csm_block *b)
         free(h->values);
         free(h->defined);
         free(h->legend);
+        free(h->row_title);
+        free(h->col_title);
         break;
     }
     case CSM_BLOCK_NOTES:
@@ -416,6 +418,15 @@ csm_block *csm_section_heatmap(csm_section *s, const char *title,
     h->scale_max = scale_max;
     h->legend = dup_or_null(legend);
     return b;
+}
+
+void csm_heatmap_titles(csm_block *b, const char *rows, const char *cols)
+{
+    csm_heatmap *h = &b->u.heatmap;
+    free(h->row_title);
+    free(h->col_title);
+    h->row_title = dup_or_null(rows);
+    h->col_title = dup_or_null(cols);
 }
 
 csm_block *csm_section_notes(csm_section *s, const char *title)

@@ -149,9 +149,13 @@ void csm_build_bridge(csm_section *sec, const csm_def_section *def,
     static const char *const names[5] = {"New", "Reactivation", "Expansion",
                                          "Contraction", "Churn"};
     static const int palette[5] = {0, 1, 3, 2, 5};
-    for (int s = 0; s < 5; s++)
-        csm_chart_series(c, names[s], CSM_SERIES_STACKED, ys[s], NULL)
-            ->palette = palette[s];
+    for (int s = 0; s < 5; s++) {
+        csm_series *se =
+            csm_chart_series(c, names[s], CSM_SERIES_STACKED, ys[s], NULL);
+        se->palette = palette[s];
+        if (s == 4)
+            se->tone = CSM_TONE_BAD; /* churn */
+    }
     c->u.chart.y_from_zero = true;
 
     /* The table: every month shown, each closing a live formula of its
