@@ -145,6 +145,13 @@ typedef struct csm_dataset {
     bool has_costs, has_reasons, has_referrals, has_fx;
     char **unknown_columns;   /* names ignored, for --verbose */
     size_t n_unknown_columns;
+
+    /* When set, the month rows of mrr, mrr_alt, present and attr point
+     * into these large allocations (one per column) instead of being
+     * allocated one by one; csm_dataset_free frees the slabs. */
+    void **slabs;
+    size_t *slab_bytes; /* csm_huge_alloc sizes */
+    size_t n_slabs;
 } csm_dataset;
 
 /* Month index of month m, or -1 when not loaded. */

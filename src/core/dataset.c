@@ -56,11 +56,11 @@ csm_dataset *csm_dataset_new(const char *cur, int decimals)
     return ds;
 }
 
-static void free_rows(void **rows, int n)
+static void free_rows(void **rows, int n, bool each)
 {
     if (!rows)
         return;
-    for (int m = 0; m < n; m++)
+    for (int m = 0; each && m < n; m++)
         free(rows[m]);
     free(rows);
 }
@@ -76,12 +76,17 @@ void csm_dataset_free(csm_dataset *ds)
     free(ds->first_value);
     free(ds->currency_of);
     csm_strtab_free(&ds->ids);
-    free_rows((void **)ds->mrr, ds->n_months);
-    free_rows((void **)ds->mrr_alt, ds->n_months);
-    free_rows((void **)ds->present, ds->n_months);
-    free_rows((void **)ds->mrr_excluded, ds->n_months);
+    bool each = ds->n_slabs == 0;
+    free_rows((void **)ds->mrr, ds->n_months, each);
+    free_rows((void **)ds->mrr_alt, ds->n_months, each);
+    free_rows((void **)ds->present, ds->n_months, each);
+    free_rows((void **)ds->mrr_excluded, ds->n_months, true);
     for (int a = 0; a < CSM_ATTR_COUNT; a++)
-        free_rows(ds->attr[a], ds->n_months);
+        free_rows(ds->attr[a], ds->n_months, each);
+    for (size_t i = 0; i < ds->n_slabs; i++)
+        csm_huge_free(ds->slabs[i], ds->slab_bytes[i]);
+    free(ds->slabs);
+    free(ds->slab_bytes);
     free(ds->month_total);
     free(ds->month_excluded);
     free(ds->month_rows);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "csmetrics/error.h"
 
@@ -43,6 +44,36 @@ void *csm_xreallocarray(void *p, size_t count, size_t size)
     if (size && count > SIZE_MAX / size)
         oom(SIZE_MAX);
     return csm_xrealloc(p, count * size);
+}
+
+static size_t huge_len(size_t n)
+{
+    const size_t huge = (size_t)2 << 20;
+    size_t len = n ? n : 1;
+    return (len + huge - 1) / huge * huge;
+}
+
+void *csm_huge_alloc(size_t n, bool huge_pages)
+{
+    size_t len = huge_len(n);
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        oom(len);
+#ifdef MADV_HUGEPAGE
+    /* Advice only: a kernel without transparent huge pages ignores it. */
+    if (huge_pages)
+        (void)madvise(p, len, MADV_HUGEPAGE);
+#else
+    (void)huge_pages;
+#endif
+    return p;
+}
+
+void csm_huge_free(void *p, size_t n)
+{
+    if (p)
+        munmap(p, huge_len(n));
 }
 
 char *csm_xstrdup(const char *s)

@@ -6,9 +6,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
 #include "csmetrics/sort.h"
 #include "csmetrics/xalloc.h"
@@ -21,17 +18,48 @@ void csm_builder_init(csm_builder *b, csm_dataset *ds, const csm_config *cfg)
     pthread_mutex_init(&b->lock, NULL);
 }
 
+/* Chunks live in the block's arena: freeing a column drops its chunk
+ * table only; the arena goes in one piece. */
 static void col_free(csm_col *col)
 {
-    for (size_t i = 0; i < col->n_chunks; i++)
-        free(col->chunks[i]);
     free(col->chunks);
     col->chunks = NULL;
     col->n_chunks = 0;
 }
 
+static void *arena_alloc(csm_arena *a, size_t n)
+{
+    const size_t region = (size_t)2 << 20;
+    if (a->left < n) {
+        size_t len = n > region ? n : region;
+        a->regions = csm_xreallocarray(a->regions, a->n_regions + 1,
+                                       sizeof *a->regions);
+        a->region_bytes = csm_xreallocarray(a->region_bytes,
+                                            a->n_regions + 1,
+                                            sizeof *a->region_bytes);
+        a->cur = csm_huge_alloc(len, false);
+        a->region_bytes[a->n_regions] = len;
+        a->regions[a->n_regions++] = a->cur;
+        a->left = len;
+    }
+    void *p = a->cur;
+    a->cur += n;
+    a->left -= n;
+    return p;
+}
+
+static void arena_free(csm_arena *a)
+{
+    for (size_t i = 0; i < a->n_regions; i++)
+        csm_huge_free(a->regions[i], a->region_bytes[i]);
+    free(a->regions);
+    free(a->region_bytes);
+    memset(a, 0, sizeof *a);
+}
+
 static void block_free(csm_block *blk)
 {
+    arena_free(&blk->arena);
     col_free(&blk->mrr);
     col_free(&blk->alt);
     col_free(&blk->present);
@@ -67,7 +95,7 @@ static void fill_missing(const csm_col *col, unsigned char *p, size_t n)
     }
 }
 
-static unsigned char *col_elem(csm_col *col, uint32_t c)
+static unsigned char *col_elem(csm_arena *arena, csm_col *col, uint32_t c)
 {
     size_t k = (size_t)c >> CSM_CHUNK_BITS;
     if (k >= col->n_chunks) {
@@ -78,7 +106,7 @@ static unsigned char *col_elem(csm_col *col, uint32_t c)
         col->n_chunks = n;
     }
     if (!col->chunks[k]) {
-        col->chunks[k] = csm_xmalloc(CSM_CHUNK * col->width);
+        col->chunks[k] = arena_alloc(arena, CSM_CHUNK * col->width);
         fill_missing(col, col->chunks[k], CSM_CHUNK);
     }
     return col->chunks[k] + ((size_t)c & (CSM_CHUNK - 1)) * col->width;
@@ -86,23 +114,23 @@ static unsigned char *col_elem(csm_col *col, uint32_t c)
 
 int64_t *csm_block_mrr(csm_block *blk, uint32_t c)
 {
-    return (int64_t *)(void *)col_elem(&blk->mrr, c);
+    return (int64_t *)(void *)col_elem(&blk->arena, &blk->mrr, c);
 }
 
 int64_t *csm_block_alt(csm_block *blk, uint32_t c)
 {
-    return (int64_t *)(void *)col_elem(&blk->alt, c);
+    return (int64_t *)(void *)col_elem(&blk->arena, &blk->alt, c);
 }
 
 void csm_block_present(csm_block *blk, uint32_t c)
 {
-    *col_elem(&blk->present, c) = 1;
+    *col_elem(&blk->arena, &blk->present, c) = 1;
 }
 
 void csm_block_attr(csm_block *blk, csm_attr a, uint32_t c, int32_t v)
 {
     blk->has_attr[a] = true;
-    unsigned char *p = col_elem(&blk->attr[a], c);
+    unsigned char *p = col_elem(&blk->arena, &blk->attr[a], c);
     switch (csm_attr_width[a]) {
     case 1: {
         int8_t x = v == CSM_NA ? INT8_MIN : (int8_t)v;
@@ -185,24 +213,58 @@ csm_block *csm_builder_block(csm_builder *b, csm_month m, size_t file,
     return blk;
 }
 
-/* Gathers a column into one array in the order perm gives (new index i =
- * old customer perm[i]) and frees its chunks. */
-static void *gather(csm_col *col, const uint32_t *perm, size_t n)
+/* Gathers a column into out (n elements) in the order perm gives (new
+ * index i = old customer perm[i]).  Typed copies: a memcpy call per
+ * element costs more than the gather itself. */
+#define GATHER(T)                                                             \
+    do {                                                                      \
+        T *dst = out;                                                         \
+        T missing;                                                            \
+        fill_missing(col, (unsigned char *)&missing, 1);                      \
+        for (size_t i = 0; i < n; i++) {                                      \
+            uint32_t c = perm[i];                                             \
+            size_t k = (size_t)c >> CSM_CHUNK_BITS;                           \
+            dst[i] = k < col->n_chunks && col->chunks[k]                      \
+                         ? ((const T *)(const void *)col->chunks[k])          \
+                               [(size_t)c & (CSM_CHUNK - 1)]                  \
+                         : missing;                                           \
+        }                                                                     \
+    } while (0)
+
+static void gather(csm_col *col, const uint32_t *perm, size_t n, void *out)
 {
-    unsigned char *out = csm_xmalloc((n ? n : 1) * col->width);
-    for (size_t i = 0; i < n; i++) {
-        uint32_t c = perm[i];
-        size_t k = (size_t)c >> CSM_CHUNK_BITS;
-        unsigned char *dst = out + i * col->width;
-        if (k < col->n_chunks && col->chunks[k])
-            memcpy(dst,
-                   col->chunks[k] + ((size_t)c & (CSM_CHUNK - 1)) * col->width,
-                   col->width);
-        else
-            fill_missing(col, dst, 1);
+    switch (col->width) {
+    case 1:
+        GATHER(uint8_t);
+        break;
+    case 2:
+        GATHER(uint16_t);
+        break;
+    case 4:
+        GATHER(uint32_t);
+        break;
+    default:
+        GATHER(uint64_t);
+        break;
     }
     col_free(col);
-    return out;
+}
+
+/* One allocation for a column's n_months rows of n elements; the rows
+ * point into it (see csm_dataset.slabs). */
+static unsigned char *slab(csm_dataset *ds, size_t months, size_t n,
+                           size_t width)
+{
+    size_t cells = months * n;
+    size_t bytes = (cells > 0 ? cells : 1) * width;
+    unsigned char *p = csm_huge_alloc(bytes, true);
+    ds->slabs = csm_xreallocarray(ds->slabs, ds->n_slabs + 1,
+                                  sizeof *ds->slabs);
+    ds->slab_bytes = csm_xreallocarray(ds->slab_bytes, ds->n_slabs + 1,
+                                       sizeof *ds->slab_bytes);
+    ds->slab_bytes[ds->n_slabs] = bytes;
+    ds->slabs[ds->n_slabs++] = p;
+    return p;
 }
 
 static int cmp_block(const void *x, const void *y)
@@ -401,31 +463,41 @@ csm_error csm_builder_finish(csm_builder *b, csm_diags *diag)
         if (attr_any[a])
             ds->attr[a] = csm_xcalloc(nb, sizeof *ds->attr[a]);
     size_t n = ds->n_customers;
-    /* Gather one column at a time, freeing its chunks as it goes, so the
-     * peak is the data plus one column. */
+    /* Each column is one slab; rows point into it. */
+    unsigned char *s_mrr = slab(ds, nb, n, 8), *s_present = slab(ds, nb, n, 1);
+    unsigned char *s_alt = ds->mrr_alt ? slab(ds, nb, n, 8) : NULL;
+    unsigned char *s_attr[CSM_ATTR_COUNT] = {NULL};
+    for (int a = 0; a < CSM_ATTR_COUNT; a++)
+        if (attr_any[a])
+            s_attr[a] = slab(ds, nb, n, csm_attr_width[a]);
+    /* Gather month by month, freeing each month's chunks as it goes, so
+     * the peak is the data plus one month. */
     for (size_t k = 0; k < nb; k++) {
         csm_block *blk = b->blocks[k];
-        ds->mrr[k] = gather(&blk->mrr, perm, n);
-        ds->present[k] = gather(&blk->present, perm, n);
-        if (ds->mrr_alt)
-            ds->mrr_alt[k] = gather(&blk->alt, perm, n);
-        else
+        ds->mrr[k] = (int64_t *)(void *)(s_mrr + k * n * 8);
+        gather(&blk->mrr, perm, n, ds->mrr[k]);
+        ds->present[k] = s_present + k * n;
+        gather(&blk->present, perm, n, ds->present[k]);
+        if (ds->mrr_alt) {
+            ds->mrr_alt[k] = (int64_t *)(void *)(s_alt + k * n * 8);
+            gather(&blk->alt, perm, n, ds->mrr_alt[k]);
+        } else {
             col_free(&blk->alt);
+        }
         for (int a = 0; a < CSM_ATTR_COUNT; a++) {
-            if (attr_any[a])
-                ds->attr[a][k] = gather(&blk->attr[a], perm, n);
+            if (!attr_any[a]) {
+                col_free(&blk->attr[a]);
+                continue;
+            }
+            ds->attr[a][k] = s_attr[a] + k * n * csm_attr_width[a];
+            gather(&blk->attr[a], perm, n, ds->attr[a][k]);
         }
         ds->month_total[k] = blk->total;
         ds->month_rows[k] = blk->rows;
-#if defined(__GLIBC__)
-        /* The freed chunks are small heap blocks the flat (mmap'd) arrays
-         * cannot reuse: give their pages back as we go, so the peak stays
-         * near one copy of the data. */
-        malloc_trim(0);
-#endif
         if (ds->source == CSM_SOURCE_SNAPSHOTS && blk->file < ds->n_files &&
             ds->files[blk->file].month == CSM_NO_MONTH)
             ds->files[blk->file].month = blk->month;
+        arena_free(&blk->arena);
     }
     free(perm);
     for (size_t c = 0; c < n; c++)

@@ -24,9 +24,20 @@ typedef struct csm_col {
     int kind;       /* 0: zero-filled, 1: attribute (filled with "missing") */
 } csm_col;
 
+/* Memory for a block's chunks: 2 MiB huge-page regions carved in order
+ * and freed together once the block is gathered. */
+typedef struct csm_arena {
+    unsigned char **regions;
+    size_t *region_bytes;
+    size_t n_regions;
+    unsigned char *cur;
+    size_t left;
+} csm_arena;
+
 /* One month of data under construction. */
 typedef struct csm_block {
     csm_month month;
+    csm_arena arena;
     csm_col mrr, alt, present;
     csm_col attr[CSM_ATTR_COUNT];
     bool has_attr[CSM_ATTR_COUNT];
