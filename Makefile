@@ -31,6 +31,7 @@ endif
 WARN = -Wall -Wextra -Wshadow -Wconversion -Wformat=2 -Wstrict-prototypes \
        -Wmissing-prototypes -Wwrite-strings -Werror
 BASE_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
+              -DCSM_SHARE_DIR=\"$(PREFIX)/share/csmetrics\" \
               -Iinclude $(WARN) -MMD -MP -pthread
 # Evaluated at recipe time, after `deps` has installed pkg-config's files.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
