@@ -6,6 +6,7 @@
 
 #include <csv.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -106,6 +107,22 @@ static void fail(reader *r, csm_error err, long line, int field,
     csm_strbuf_free(&b);
 }
 
+/* True when every byte of s[0..len) is below 0x80; eight at a time. */
+static bool is_ascii(const char *s, size_t len)
+{
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        if (w & 0x8080808080808080ULL)
+            return false;
+    }
+    for (; i < len; i++)
+        if ((unsigned char)s[i] & 0x80u)
+            return false;
+    return true;
+}
+
 static void on_field(void *s, size_t len, void *data)
 {
     reader *r = data;
@@ -133,6 +150,10 @@ static void on_field(void *s, size_t len, void *data)
     r->arena_len += len + 1;
     r->n_fields++;
 
+    /* Most fields are plain ASCII: then they are valid UTF-8 and hold no
+     * byte order mark, and the byte-by-byte checks can be skipped. */
+    if (is_ascii(text, len))
+        return;
     int field = (int)(r->n_fields > 1000000 ? 1000000 : r->n_fields);
     size_t bad = csm_utf8_invalid_at(text, len);
     if (bad < len) {
@@ -145,15 +166,18 @@ static void on_field(void *s, size_t len, void *data)
         return;
     }
     /* U+FEFF is only allowed as the first bytes of the file. */
-    for (size_t i = 0; i + 2 < len; i++) {
-        if ((unsigned char)text[i] == 0xEF &&
-            (unsigned char)text[i + 1] == 0xBB &&
+    for (const char *p = memchr(text, 0xEF, len); p;
+         p = memchr(p + 1, 0xEF, len - (size_t)(p + 1 - text))) {
+        size_t i = (size_t)(p - text);
+        if (i + 2 < len && (unsigned char)text[i + 1] == 0xBB &&
             (unsigned char)text[i + 2] == 0xBF) {
             fail(r, CSM_EDATA, r->rec_line, field,
                  "byte order mark inside the file%s (expected it only at the "
                  "very start: were two files concatenated?)", "");
             return;
         }
+        if (i + 1 >= len)
+            break;
     }
 }
 
