@@ -64,6 +64,14 @@ const csm_section_spec csm_section_specs[] = {
          "outcomes of every completed flag month"),
     SPEC0("at_risk_definitions", " at-risk ", "Definitions",
           "every policy in force and the at-risk terms"),
+    SPEC0("reconcile_summary", " reconcile ", "Summary",
+          "the bridge as live formulas over the ledger, with its tie-out"),
+    SPEC0("reconcile_ledger", " reconcile ", "Movement ledger",
+          "every customer that moved, with its category and amounts"),
+    SPEC0("reconcile_billing", " reconcile ", "Billing ledger",
+          "customers that differ from the --ledger file, with totals"),
+    SPEC0("reconcile_definitions", " reconcile ", "Definitions",
+          "every policy in force and the reconciliation terms"),
 };
 const size_t csm_n_section_specs =
     sizeof csm_section_specs / sizeof *csm_section_specs;
@@ -76,6 +84,8 @@ static const csm_section_builder builders[] = {
     csm_build_at_risk_mrr,       csm_build_at_risk_survival,
     csm_build_at_risk_customers, csm_build_at_risk_tracking,
     csm_build_at_risk_rolling,   csm_build_at_risk_definitions,
+    csm_build_reconcile_summary, csm_build_reconcile_ledger,
+    csm_build_reconcile_billing, csm_build_reconcile_definitions,
 };
 
 _Static_assert(sizeof builders / sizeof *builders ==

@@ -73,6 +73,8 @@ static const char *state_text(uint8_t st)
 {
     if (st == CSM_AR_NOT_OBSERVED)
         return NOT_OBSERVED;
+    if (st == CSM_AR_UNSCORED)
+        return "no score"; /* as the tables and the chart legend say */
     return csm_at_risk_state_name((csm_at_risk_state)st);
 }
 
@@ -872,7 +874,8 @@ void csm_build_at_risk_survival(csm_section *sec, const csm_def_section *def,
         const csm_at_risk_month *am = j ? &r->months[j - 1] : NULL;
         csm_cell row[9];
         row[0] = csm_cell_text(labels[j]);
-        row[1] = csm_cell_text(month_text(s->flag_month + j, mb));
+        month_text(s->flag_month + j, mb);
+        row[1] = am && !am->observed ? muted_text(mb) : csm_cell_text(mb);
         if (!am) {
             row[2] = csm_cell_int(s->logos);
             row[3] = csm_cell_rate(csm_ratio_i64(s->logos, s->logos));
@@ -884,7 +887,6 @@ void csm_build_at_risk_survival(csm_section *sec, const csm_def_section *def,
         } else if (!am->observed) {
             for (int k = 2; k < 9; k++)
                 row[k] = csm_cell_na();
-            row[1] = muted_text(mb);
         } else {
             row[2] = csm_cell_int(am->surviving);
             row[3] = csm_cell_rate(am->logo_survival);
