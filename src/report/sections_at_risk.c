@@ -704,9 +704,6 @@ void csm_build_at_risk_mrr(csm_section *sec, const csm_def_section *def,
     c->u.chart.y_title = csm_xasprintf("Share of the MRR at risk in %s", fb);
     c->u.chart.x_title = csm_xasprintf("Month (F = %s)", fb);
     c->u.chart.y_from_zero = false;
-    csm_block_caption(c, "GRR is the share of the MRR at risk kept (each "
-                         "member capped at its MRR at F); NRR adds the "
-                         "members' expansion.");
     free(yn);
     free(yg);
 
@@ -715,7 +712,10 @@ void csm_build_at_risk_mrr(csm_section *sec, const csm_def_section *def,
         yl[j] = -major(ctx, s->mrr_at_risk - kept[j]);
         ye[j] = major(ctx, cohort[j] - kept[j]);
     }
-    c = csm_section_chart(sec, "MRR lost and expansion against F",
+    /* No captions on the two charts: their titles and axes say what they
+     * show, and the section then fits one page with its table. */
+    c = csm_section_chart(sec,
+                          "MRR lost (below the axis) and expansion against F",
                           CSM_AXIS_MONEY);
     csm_chart_x(c, (const char *const *)labels, NULL, np);
     csm_chart_series(c, "Lost (churn and contraction)", CSM_SERIES_STACKED, yl,
@@ -726,61 +726,50 @@ void csm_build_at_risk_mrr(csm_section *sec, const csm_def_section *def,
     c->u.chart.y_title = csm_xstrdup("MRR against F");
     c->u.chart.x_title = csm_xasprintf("Month (F = %s)", fb);
     c->u.chart.y_from_zero = true;
-    csm_block_caption(c, s->complete
-                             ? "Lost below the axis, expansion of members "
-                               "above their MRR at F above it; expansion "
-                               "does not offset the loss."
-                             : "Lost below the axis, expansion above it; "
-                               "months not yet observed have no bar.");
     free(yl);
     free(ye);
 
     csm_block *t = csm_section_table(sec, "Cohort MRR against F", "mrr");
     csm_table_column(t, "month", "Month", CSM_CELL_TEXT, 0);
-    csm_table_column(t, "since", "Since F", CSM_CELL_TEXT, 0);
     csm_table_column(t, "kept", "Kept", CSM_CELL_MONEY, 0);
     csm_table_column(t, "lost", "Lost", CSM_CELL_MONEY, 0);
     csm_table_column(t, "expansion", "Expansion", CSM_CELL_MONEY, 0);
     csm_table_column(t, "cohort", "Cohort MRR", CSM_CELL_MONEY, 0);
-    csm_table_column(t, "nrr", "NRR vs F", CSM_CELL_RATE, 0);
-    csm_table_column(t, "grr", "GRR vs F", CSM_CELL_RATE, 0);
+    csm_table_column(t, "nrr", "NRR", CSM_CELL_RATE, 0);
+    csm_table_column(t, "grr", "GRR", CSM_CELL_RATE, 0);
     csm_table_column(t, "note", "Note", CSM_CELL_TEXT, 0);
     for (int j = 0; j <= r->follow; j++) {
         const csm_at_risk_month *am = j ? &r->months[j - 1] : NULL;
-        char ob[16];
-        offset_text(j, ob, sizeof ob);
-        csm_cell row[9];
+        csm_cell row[8];
         row[0] = csm_cell_text(labels[j]);
-        row[1] = csm_cell_text(ob);
         if (!seen[j]) {
-            for (int k = 2; k < 8; k++)
+            for (int k = 1; k < 7; k++)
                 row[k] = csm_cell_na();
-            row[8] = muted_text(NOT_OBSERVED);
+            row[7] = muted_text(NOT_OBSERVED);
         } else {
             char *f = csm_xasprintf("mrr.kept[%s] + mrr.expansion[%s]",
                                     labels[j], labels[j]);
-            row[2] = csm_cell_money(kept[j]);
-            row[3] = csm_cell_tone_set(
+            row[1] = csm_cell_money(kept[j]);
+            row[2] = csm_cell_tone_set(
                 csm_cell_money(s->mrr_at_risk - kept[j]),
                 kept[j] < s->mrr_at_risk ? CSM_TONE_BAD : CSM_TONE_NONE);
-            row[4] = csm_cell_money(cohort[j] - kept[j]);
-            row[5] = csm_cell_tone_set(
+            row[3] = csm_cell_money(cohort[j] - kept[j]);
+            row[4] = csm_cell_tone_set(
                 csm_cell_with_formula(csm_cell_money(cohort[j]), f),
                 CSM_TONE_STRONG);
             free(f);
-            row[6] = am ? csm_cell_rate(am->nrr)
+            row[5] = am ? csm_cell_rate(am->nrr)
                         : csm_cell_rate(csm_ratio_i64(1, 1));
-            row[7] = am ? csm_cell_rate(am->grr)
+            row[6] = am ? csm_cell_rate(am->grr)
                         : csm_cell_rate(csm_ratio_i64(1, 1));
-            row[8] = am ? csm_cell_empty() : csm_cell_text("flag month");
+            row[7] = am ? csm_cell_empty() : csm_cell_text("flag month (F)");
         }
         csm_table_row(t, row);
     }
     char v[CSM_FMT_BUFSZ];
     char *cap = csm_xasprintf(
-        "MRR at risk (F) = %s. NRR = cohort MRR / MRR at risk; GRR = kept / "
-        "MRR at risk, each member capped at its MRR at F. Lost at the last "
-        "observed month is the MRR lost of the summary.",
+        "GRR = kept (each member capped at its MRR at F) / MRR at risk of "
+        "%s; NRR = cohort MRR / MRR at risk.",
         csm_format_money(s->mrr_at_risk, ctx->ds->decimals, 0, v));
     csm_block_caption(t, cap);
     free(cap);
