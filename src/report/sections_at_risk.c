@@ -274,14 +274,28 @@ void csm_build_at_risk_summary(csm_section *sec, const csm_def_section *def,
     month_text(s->as_of, eb);
     month_text(s->flag_month + 1, nb);
 
-    csm_block *b = csm_section_tiles(sec, NULL);
     csm_strbuf n = {0};
-    if (s->red || !(r->bands & CSM_BAND_YELLOW))
-        csm_strbuf_printf(&n, "red %ld", s->red);
-    if (r->bands & CSM_BAND_YELLOW)
-        csm_strbuf_printf(&n, "%syellow %ld", n.len ? ", " : "", s->yellow);
-    if (r->bands & CSM_BAND_GREEN)
-        csm_strbuf_printf(&n, ", green %ld", s->green);
+    /* A follow-up that is not complete is said first: every figure below
+     * is provisional. */
+    if (!s->complete && s->logos > 0) {
+        csm_block *nt = csm_section_notes(
+            sec, s->observed ? "Partly observed" : "Not observed yet");
+        coverage(&n, r);
+        csm_notes_add(nt, csm_strbuf_str(&n));
+        csm_strbuf_free(&n);
+    }
+    csm_block *b = csm_section_tiles(sec, NULL);
+    const struct {
+        int band;
+        const char *name;
+        long count;
+    } by_band[3] = {{CSM_BAND_RED, "red", s->red},
+                    {CSM_BAND_YELLOW, "yellow", s->yellow},
+                    {CSM_BAND_GREEN, "green", s->green}};
+    for (int i = 0; i < 3; i++)
+        if (r->bands & by_band[i].band)
+            csm_strbuf_printf(&n, "%s%s %ld", n.len ? ", " : "",
+                              by_band[i].name, by_band[i].count);
     csm_strbuf_printf(&n, "; of %ld active in %s (%ld without a score)",
                       s->active, fb, s->unscored);
     tile(b, "Flagged customers", csm_cell_int(s->logos), false, &n);
@@ -305,13 +319,21 @@ void csm_build_at_risk_summary(csm_section *sec, const csm_def_section *def,
     tile(b, "MRR lost", obs ? csm_cell_money(s->mrr_lost) : csm_cell_na(),
          false, &n);
 
-    ci_text(&n, &s->save_rate, level);
-    if (obs)
+    bool none = s->logos == 0;
+    if (none)
+        csm_strbuf_puts(&n, "no customer flagged");
+    else if (!obs)
+        csm_strbuf_puts(&n, "no month observed yet");
+    else
+        ci_text(&n, &s->save_rate, level);
+    if (obs && !none)
         csm_strbuf_printf(&n, "; not churned at %s", eb);
     tile(b, "Save rate", prop_cell(&s->save_rate), true, &n);
 
     csm_ratio rec = s->outcome_share[CSM_AR_OUT_RECOVERED];
-    if (obs)
+    if (none)
+        csm_strbuf_puts(&n, "no customer flagged");
+    else if (obs)
         csm_strbuf_printf(&n,
                           "%ld of %ld green at %s; %ld were green in some "
                           "month",
@@ -330,21 +352,32 @@ void csm_build_at_risk_summary(csm_section *sec, const csm_def_section *def,
                           "over the %ld that turned green",
                           r->recovered);
     } else {
-        csm_strbuf_puts(&n, obs ? "nobody turned green yet"
-                                : "no month observed yet");
+        csm_strbuf_puts(&n, none  ? "no customer flagged"
+                            : obs ? "nobody turned green yet"
+                                  : "no month observed yet");
     }
     tile(b, "Months to recovery", med, false, &n);
 
-    ci_text(&n, &s->cohort_churn, level);
-    if (obs)
+    if (none)
+        csm_strbuf_puts(&n, "no customer flagged");
+    else if (!obs)
+        csm_strbuf_puts(&n, "no month observed yet");
+    else
+        ci_text(&n, &s->cohort_churn, level);
+    if (obs && !none)
         csm_strbuf_printf(&n, "; inactive in some month %s..%s", nb, eb);
     tile(b, "Churn of the flagged", prop_cell(&s->cohort_churn), false, &n);
 
-    ci_text(&n, &s->green_churn, level);
+    if (obs)
+        ci_text(&n, &s->green_churn, level);
+    else
+        csm_strbuf_puts(&n, "no month observed yet");
     csm_strbuf_printf(&n, "; the %ld customers green in %s", s->baseline, fb);
     tile(b, "Green baseline churn", prop_cell(&s->green_churn), false, &n);
 
-    if (obs) {
+    if (none) {
+        csm_strbuf_puts(&n, "no customer flagged");
+    } else if (obs) {
         const csm_at_risk_month *am = &r->months[s->observed - 1];
         csm_strbuf_printf(
             &n, "at %s: cohort NRR %s, GRR %s against %s", eb,
@@ -362,8 +395,11 @@ void csm_build_at_risk_summary(csm_section *sec, const csm_def_section *def,
     csm_strbuf cap = {0};
     csm_strbuf_printf(&cap, "Customers active in %s with a ", fb);
     band_words(r->bands, &cap);
-    csm_strbuf_puts(&cap, " health band. ");
-    coverage(&cap, r);
+    csm_strbuf_puts(&cap, " health band.");
+    if (s->complete || s->logos == 0) {
+        csm_strbuf_putc(&cap, ' ');
+        coverage(&cap, r);
+    }
     csm_block_caption(b, csm_strbuf_str(&cap));
     csm_strbuf_free(&cap);
 
@@ -470,13 +506,6 @@ void csm_build_at_risk_summary(csm_section *sec, const csm_def_section *def,
         csm_strbuf_printf(&n, "No month after %s is loaded yet.", fb);
     csm_block_caption(t, csm_strbuf_str(&n));
     csm_strbuf_free(&n);
-
-    if (!s->complete && s->logos > 0) {
-        csm_block *nt = csm_section_notes(sec, "Follow-up");
-        coverage(&n, r);
-        csm_notes_add(nt, csm_strbuf_str(&n));
-        csm_strbuf_free(&n);
-    }
 }
 
 /* ------------------------------------------------------------ states */
@@ -553,7 +582,7 @@ void csm_build_at_risk_states(csm_section *sec, const csm_def_section *def,
     static const char *const names[S_N] = {"Churned",
                                            "Red",
                                            "Yellow",
-                                           "Active, no score",
+                                           "No score (active)",
                                            "Green (recovered)",
                                            "Not yet observed"};
     static const csm_cell_tone tones[S_N] = {CSM_TONE_BAD,    CSM_TONE_RED,

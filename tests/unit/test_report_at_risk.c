@@ -633,7 +633,12 @@ static void test_empty_cohort(void **state)
     const csm_report *r = x.r;
     const csm_section *s = section(r, "at_risk_summary");
     want_int(&tile(r, "Flagged customers")->value, 0);
+    assert_string_equal(tile(r, "Flagged customers")->note,
+                        "red 0, yellow 0; of 11 active in 2024-01 (10 "
+                        "without a score)");
     want_na(&tile(r, "Save rate")->value);
+    assert_string_equal(tile(r, "Save rate")->note, "no customer flagged");
+    assert_string_equal(tile(r, "MRR now")->note, "no customer flagged");
     want_na(&tile(r, "Recovered")->value);
     want_na(&tile(r, "Months to recovery")->value);
     want_na(&tile(r, "Churn of the flagged")->value);
@@ -672,7 +677,10 @@ static void test_nothing_observed(void **state)
     want_na(&tile(r, "MRR lost")->value);
     want_na(&tile(r, "Save rate")->value);
     want_na(&tile(r, "MRR now")->value);
-    assert_string_equal(tile(r, "Save rate")->note, "n = 0");
+    assert_string_equal(tile(r, "Save rate")->note, "no month observed yet");
+    assert_string_equal(tile(r, "Green baseline churn")->note,
+                        "no month observed yet; the 5 customers green in "
+                        "2024-09");
     assert_null(csm_report_find_table(r, "outcomes"));
     assert_true(says(section(r, "at_risk_summary"),
                      "No month after 2024-09 is loaded yet"));
@@ -807,6 +815,14 @@ static void test_end_to_end(void **state)
     assert_non_null(strstr(text, csm_format_money(at_risk, 2, 0, buf)));
     assert_non_null(strstr(text, csm_format_money(lost, 2, 0, buf)));
     assert_non_null(strstr(text, csm_format_rate(save_rate, 1, 0, buf)));
+    /* The customer list's totals row, in full (bold, never cut). */
+    long long now = atoll(jget(outc, "mrr_now")->text);
+    char b2[CSM_FMT_BUFSZ];
+    char *tot =
+        csm_xasprintf(" Total %s %s\n", csm_format_money(at_risk, 2, 0, buf),
+                      csm_format_money(now, 2, 0, b2));
+    assert_non_null(strstr(text, tot));
+    free(tot);
     /* The first churned member with a short ASCII name: its row reads
      * "<id> <name> ... churned". */
     const csm_jval *cust = jget(ar, "customers");
@@ -901,8 +917,26 @@ static void test_end_to_end(void **state)
         if (strcmp(want, "unscored") == 0)
             want = "no score";
         assert_true(c.text && strcmp(c.value, want) == 0);
+        /* The band tone is the cell's fill (default style colours). */
+        static const struct {
+            const char *state, *rgb;
+        } fills[] = {
+            {"green", "FF43A047"}, {"yellow", "FFF9A825"}, {"red", "FFE53935"}};
+        for (size_t k = 0; k < 3; k++) {
+            if (strcmp(want, fills[k].state) != 0)
+                continue;
+            char *rgb = xr_fill(&b, c.style);
+            assert_non_null(rgb);
+            assert_string_equal(rgb, fills[k].rgb);
+            free(rgb);
+        }
         xr_cell_free(&c);
     }
+    assert_true(xr_find(&b, tg, "churned", ref));
+    c = xr_get(&b, tg, ref);
+    char *nofill = xr_fill(&b, c.style);
+    assert_null(nofill); /* churned: the bad font colour, no fill */
+    xr_cell_free(&c);
     xr_close(&b);
 
     /* Same input, same bytes. */

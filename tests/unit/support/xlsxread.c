@@ -112,6 +112,7 @@ bool xr_open(xr_book *b, const char *path)
         }
         free(sst);
     }
+    b->styles = xr_part(path, "xl/styles.xml");
     char *wb = xr_part(path, "xl/workbook.xml");
     if (!wb)
         return false;
@@ -143,7 +144,48 @@ void xr_close(xr_book *b)
         free(b->name[i]);
     }
     free(b->path);
+    free(b->styles);
     memset(b, 0, sizeof *b);
+}
+
+/* The nth (0-based) element <tag ...> inside the list element <list>. */
+static const char *nth(const char *xml, const char *list, const char *tag,
+                       long k)
+{
+    char *open = csm_xasprintf("<%s", list);
+    const char *p = xml ? strstr(xml, open) : NULL;
+    free(open);
+    if (!p)
+        return NULL;
+    char *pat = csm_xasprintf("<%s", tag);
+    size_t pl = strlen(pat);
+    for (p = strstr(p, pat); p; p = strstr(p + 1, pat)) {
+        if (p[pl] != ' ' && p[pl] != '>' && p[pl] != '/')
+            continue;
+        if (k-- == 0)
+            break;
+    }
+    free(pat);
+    return p;
+}
+
+char *xr_fill(const xr_book *b, int style)
+{
+    const char *xf = nth(b->styles, "cellXfs", "xf", style);
+    if (!xf)
+        return NULL;
+    char *id = attr(xf, "fillId");
+    if (!id)
+        return NULL;
+    const char *fill = nth(b->styles, "fills", "fill", atol(id));
+    free(id);
+    if (!fill)
+        return NULL;
+    const char *end = strstr(fill, "</fill>");
+    const char *fg = strstr(fill, "<fgColor");
+    if (!fg || (end && fg > end) || !strstr(fill, "solid"))
+        return NULL;
+    return attr(fg, "rgb");
 }
 
 size_t xr_sheet(const xr_book *b, const char *name)

@@ -20,6 +20,7 @@ typedef struct xr_book {
     char *sheet[XR_MAX_SHEETS]; /* worksheet XML */
     char *name[XR_MAX_SHEETS];  /* sheet names from workbook.xml */
     size_t n_sheets;
+    char *styles; /* xl/styles.xml */
 } xr_book;
 
 typedef struct xr_cell {
@@ -50,6 +51,10 @@ void xr_offset(const char *ref, int dcol, int drow, char *out);
  * text is label; asserts that it exists and is a number. */
 double xr_number_near(const xr_book *b, size_t n, const char *label, int dcol,
                       int drow);
+
+/* The solid fill colour ("FF43A047") of cell style s, or NULL: a new
+ * string. */
+char *xr_fill(const xr_book *b, int style);
 
 /* LibreOffice: converts every sheet of xlsx to CSV files in outdir
  * ("<stem>-<sheet>.csv"), recalculating every formula on load (a private
