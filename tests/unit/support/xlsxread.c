@@ -316,12 +316,12 @@ double xr_number_near(const xr_book *b, size_t n, const char *label, int dcol,
     return v;
 }
 
-bool xr_libreoffice(const char *xlsx, const char *outdir)
+bool xr_libreoffice(const char *const *xlsx, size_t n, const char *outdir)
 {
     if (system("command -v soffice >/dev/null 2>&1") != 0) {
-        printf("SKIP: LibreOffice (soffice) is not installed; %s was not "
+        printf("SKIP: LibreOffice (soffice) is not installed; %s%s was not "
                "recalculated in a spreadsheet\n",
-               xlsx);
+               n ? xlsx[0] : "", n > 1 ? " (and others)" : "");
         return false;
     }
     /* A private profile that recalculates every formula on load, so the
@@ -339,16 +339,22 @@ bool xr_libreoffice(const char *xlsx, const char *outdir)
     tu_write(outdir, "profile/user/registrymodifications.xcu", xcu,
              sizeof xcu - 1);
     char *abs = realpath(outdir, NULL);
-    char *src = realpath(xlsx, NULL);
     assert_non_null(abs);
-    assert_non_null(src);
+    csm_strbuf files = {0};
+    for (size_t i = 0; i < n; i++) {
+        char *src = realpath(xlsx[i], NULL);
+        assert_non_null(src);
+        csm_strbuf_printf(&files, " '%s'", src);
+        free(src);
+    }
     /* Token 12 = -1: every sheet to its own CSV; token 9: as shown. */
     char *cmd = csm_xasprintf(
         "timeout 300 soffice -env:UserInstallation=file://%s/profile "
         "--headless --norestore --convert-to 'csv:Text - txt - csv "
         "(StarCalc):44,34,76,1,,0,false,true,true,false,false,-1' --outdir "
-        "'%s' '%s' >'%s/lo.log' 2>&1",
-        abs, abs, src, abs);
+        "'%s'%s >'%s/lo.log' 2>&1",
+        abs, abs, csm_strbuf_str(&files), abs);
+    csm_strbuf_free(&files);
     int rc = system(cmd);
     free(cmd);
     if (rc != 0) {
@@ -360,7 +366,6 @@ bool xr_libreoffice(const char *xlsx, const char *outdir)
         fail();
     }
     free(abs);
-    free(src);
     return true;
 }
 

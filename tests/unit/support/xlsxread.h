@@ -56,12 +56,13 @@ double xr_number_near(const xr_book *b, size_t n, const char *label, int dcol,
  * string. */
 char *xr_fill(const xr_book *b, int style);
 
-/* LibreOffice: converts every sheet of xlsx to CSV files in outdir
- * ("<stem>-<sheet>.csv"), recalculating every formula on load (a private
- * profile under outdir) and writing cells as shown.  Returns false and
- * prints a "SKIP:" line when soffice is not installed; fails the test
- * when it is installed but the conversion fails. */
-bool xr_libreoffice(const char *xlsx, const char *outdir);
+/* LibreOffice: converts every sheet of each of the n workbooks to CSV
+ * files in outdir ("<stem>-<sheet>.csv"), recalculating every formula on
+ * load (a private profile under outdir) and writing cells as shown; one
+ * soffice start for all of them.  Returns false and prints a "SKIP:" line
+ * when soffice is not installed; fails the test when it is installed but
+ * the conversion fails. */
+bool xr_libreoffice(const char *const *xlsx, size_t n, const char *outdir);
 /* Checks every formula cell of every sheet of b against the CSV files
  * xr_libreoffice wrote for it into csvdir ("<stem>-<sheet>.csv"): the
  * number LibreOffice shows after recalculating equals the cached value
