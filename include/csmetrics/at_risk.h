@@ -79,6 +79,10 @@ typedef struct csm_at_risk_month {
     csm_ratio logo_survival;    /* surviving / cohort logos */
     long recovered_so_far;      /* members green in some month F+1..this */
     csm_ratio recovered_share;  /* recovered_so_far / cohort logos */
+    /* The green baseline (customers active and green at F) measured the
+     * same way: active in every month F+1..this, and its share. */
+    long baseline_surviving;
+    csm_ratio baseline_survival; /* baseline_surviving / summary.baseline */
 } csm_at_risk_month;
 
 /* One cohort member. */
@@ -119,6 +123,7 @@ typedef struct csm_at_risk_summary {
     long unscored;           /* of them without a score (never in a cohort) */
     long logos;              /* cohort size */
     long red, yellow, green; /* cohort members by band at F */
+    long baseline;           /* customers active and green at F */
     int64_t mrr_at_risk;     /* Σ MRR at F */
     /* Outcomes; all zero and every ratio undefined when observed == 0. */
     long outcome[CSM_AR_OUTCOMES];

@@ -228,6 +228,8 @@ typedef struct csm_block {
 typedef struct csm_section {
     char *id;       /* definition id ("bridge") */
     char *title;    /* from the report definition */
+    bool landscape; /* a hint for paged renderers: lay the section out on
+                       landscape pages (a wide customer list) */
     csm_block *blocks;
     size_t n_blocks, cap_blocks;
 } csm_section;

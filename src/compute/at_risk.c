@@ -135,6 +135,7 @@ static csm_error follow(const csm_dataset *ds, const csm_config *cfg,
     }
     long surviving[CSM_AT_RISK_MAX_MONTHS] = {0};
     long recovered[CSM_AT_RISK_MAX_MONTHS] = {0};
+    long baseline[CSM_AT_RISK_MAX_MONTHS] = {0};
     csm_day win_lo = csm_month_first_day(s->flag_month + 1);
     csm_day win_hi = csm_month_last_day(s->flag_month + k);
     for (size_t c = 0; c < ds->n_customers; c++) {
@@ -156,6 +157,12 @@ static csm_error follow(const csm_dataset *ds, const csm_config *cfg,
             track(ds, h, F, obs, c, &mem);
             cc.green++;
             cc.green_churned += mem.churned_within;
+            /* Its survival curve, for the chosen flag month only. */
+            bool up = true;
+            for (int j = 1; r && j <= obs; j++) {
+                up = up && mem.states[j - 1] != CSM_AR_CHURNED;
+                baseline[j - 1] += up;
+            }
         }
         if (!(band & bands))
             continue;
@@ -234,6 +241,7 @@ static csm_error follow(const csm_dataset *ds, const csm_config *cfg,
             s->outcome_share[o] = csm_ratio_i64(s->outcome[o], s->logos);
         s->mrr_lost_share = csm_ratio_i64(s->mrr_lost, s->mrr_at_risk);
     }
+    s->baseline = (long)cc.green;
     double level = cfg->ci_level;
     csm_error rc = CSM_OK;
     if (obs > 0) {
@@ -256,6 +264,9 @@ static csm_error follow(const csm_dataset *ds, const csm_config *cfg,
             am->logo_survival = csm_ratio_i64(am->surviving, s->logos);
             am->recovered_so_far = recovered[j - 1];
             am->recovered_share = csm_ratio_i64(am->recovered_so_far, s->logos);
+            am->baseline_surviving = baseline[j - 1];
+            am->baseline_survival =
+                csm_ratio_i64(am->baseline_surviving, (int64_t)cc.green);
         }
     }
     return rc;

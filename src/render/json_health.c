@@ -192,6 +192,8 @@ static void cohort_month(csm_json *j, const csm_at_risk_month *am)
         csm_json_null(j, "logo_survival");
         csm_json_null(j, "recovered_so_far");
         csm_json_null(j, "recovered_share");
+        csm_json_null(j, "baseline_surviving");
+        csm_json_null(j, "baseline_survival");
         csm_json_end(j);
         return;
     }
@@ -210,6 +212,8 @@ static void cohort_month(csm_json *j, const csm_at_risk_month *am)
     csm_json_ratio(j, "logo_survival", am->logo_survival);
     csm_json_int(j, "recovered_so_far", am->recovered_so_far);
     csm_json_ratio(j, "recovered_share", am->recovered_share);
+    csm_json_int(j, "baseline_surviving", am->baseline_surviving);
+    csm_json_ratio(j, "baseline_survival", am->baseline_survival);
     csm_json_end(j);
 }
 
@@ -340,6 +344,7 @@ void csm_json_write_at_risk(const csm_metrics *m, const csm_diags *d,
     csm_json_end(j);
     csm_json_int(j, "active_at_flag", s->active);
     csm_json_int(j, "unscored_at_flag", s->unscored);
+    csm_json_int(j, "green_at_flag", s->baseline);
     csm_json_object_inline(j, "cohort");
     csm_json_int(j, "logos", s->logos);
     csm_json_int(j, "red", s->red);

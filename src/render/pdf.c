@@ -232,6 +232,29 @@ static char *expand(const csm_pdf *p, const char *tmpl, size_t page,
     return tidy(csm_style_expand(tmpl, vars));
 }
 
+/* The content box of the current orientation. */
+static void content_box(csm_pdf *p)
+{
+    double m = p->style->margin_mm * 72.0 / 25.4;
+    p->left = m;
+    p->right = p->page_w - m;
+    p->top = p->page_h - m - HEADER_BAND;
+    p->bottom = m + FOOTER_BAND;
+}
+
+/* Portrait or landscape for the pages added from now on (a section may
+ * ask for landscape: a wide customer list). */
+static void orient(csm_pdf *p, bool landscape)
+{
+    if (p->landscape == landscape)
+        return;
+    double t = p->page_w;
+    p->page_w = p->page_h;
+    p->page_h = t;
+    p->landscape = landscape;
+    content_box(p);
+}
+
 static void new_page(csm_pdf *p)
 {
     if (p->error)
@@ -247,7 +270,9 @@ static void new_page(csm_pdf *p)
     if (p->n_pages == p->cap_pages) {
         p->cap_pages = p->cap_pages ? p->cap_pages * 2 : 16;
         p->pages = csm_xreallocarray(p->pages, p->cap_pages, sizeof *p->pages);
+        p->wide = csm_xreallocarray(p->wide, p->cap_pages, sizeof *p->wide);
     }
+    p->wide[p->n_pages] = p->landscape;
     p->pages[p->n_pages++] = page;
     p->y = p->top;
 }
@@ -260,6 +285,7 @@ static void furniture(csm_pdf *p)
     double m = p->style->margin_mm * 72.0 / 25.4;
     for (size_t i = 0; i < p->n_pages && !p->error; i++) {
         p->page = p->pages[i];
+        orient(p, p->wide[i]);
         char *h = expand(p, p->style->header, i + 1, p->n_pages);
         csm_pdf_text_fit(p, p->left, p->page_h - m, p->right - p->left,
                          CSM_PDF_LEFT, h, CSM_PDF_REGULAR, fs, p->style->muted);
@@ -586,12 +612,15 @@ static void sections(csm_pdf *p)
     const csm_report *r = p->report;
     HPDF_Encoder utf8 = HPDF_GetEncoder(p->doc, "UTF-8");
     CK(p, utf8 ? HPDF_OK : HPDF_INVALID_ENCODER);
+    orient(p, r->n_sections > 0 && r->sections[0].landscape);
     new_page(p);
     cover(p);
     for (size_t s = 0; s < r->n_sections && !p->error; s++) {
         const csm_section *sec = &r->sections[s];
-        if (s > 0)
+        if (s > 0) {
+            orient(p, sec->landscape);
             new_page(p);
+        }
         /* A bookmark per section, so a reader can jump to it. */
         HPDF_Outline o = HPDF_CreateOutline(p->doc, NULL,
                                             sec->title ? sec->title : "", utf8);
@@ -686,11 +715,7 @@ csm_error csm_render_pdf(const csm_report *r, const csm_render_options *opt,
         return CSM_EIO;
     if (!(p.body >= 5 && p.body <= 20))
         p.body = 9;
-    double m = st->margin_mm * 72.0 / 25.4;
-    p.left = m;
-    p.right = p.page_w - m;
-    p.top = p.page_h - m - HEADER_BAND;
-    p.bottom = m + FOOTER_BAND;
+    content_box(&p);
 
     p.doc = HPDF_New(on_error, &p);
     if (!p.doc) {
@@ -705,6 +730,7 @@ csm_error csm_render_pdf(const csm_report *r, const csm_render_options *opt,
     if (!p.error && !load_fonts(&p, diag)) {
         HPDF_Free(p.doc);
         free(p.pages);
+        free(p.wide);
         return CSM_EIO;
     }
     if (!p.error) {
@@ -734,5 +760,6 @@ csm_error csm_render_pdf(const csm_report *r, const csm_render_options *opt,
     }
     HPDF_Free(p.doc);
     free(p.pages);
+    free(p.wide);
     return rc;
 }

@@ -40,8 +40,10 @@ typedef struct csm_pdf {
     HPDF_Font font[2]; /* indexed by csm_pdf_weight, UTF-8 encoded */
     HPDF_Page page;    /* current page */
     HPDF_Page *pages;
+    bool *wide; /* [n_pages]: the page is landscape */
     size_t n_pages, cap_pages;
-    double page_w, page_h;
+    double page_w, page_h; /* of the pages being added now */
+    bool landscape;        /* page_w and page_h are the paper's swapped */
     double left, right, top, bottom; /* the content box */
     double y;                        /* top of the free space on page */
     double body;                     /* body text size, points */

@@ -589,13 +589,31 @@ static int64_t step_signed(const csm_waterfall_step *s)
     return s->kind == CSM_STEP_DOWN ? -s->amount : s->amount;
 }
 
+/* Whether any tile of the block has a previous value, a change or a
+ * sparkline.  A block of figures without history (a cohort's save rate)
+ * is written as Metric, Value, Note: empty change columns would only
+ * puzzle a reader. */
+static bool tiles_history(const csm_block *b)
+{
+    for (size_t i = 0; i < b->u.tiles.n_tiles; i++) {
+        const csm_tile *t = &b->u.tiles.tiles[i];
+        const csm_cell *v[4] = {&t->previous, &t->mom, &t->year_ago, &t->yoy};
+        if (t->n_spark)
+            return true;
+        for (int k = 0; k < 4; k++)
+            if (v[k]->kind != CSM_CELL_EMPTY && v[k]->kind != CSM_CELL_NA)
+                return true;
+    }
+    return false;
+}
+
 static uint32_t block_cols(const csm_block *b)
 {
     switch (b->kind) {
     case CSM_BLOCK_TABLE:
         return (uint32_t)b->u.table.n_columns;
     case CSM_BLOCK_TILES:
-        return 7;
+        return tiles_history(b) ? 7 : 3;
     case CSM_BLOCK_CHART:
         return chart_cols(&b->u.chart);
     case CSM_BLOCK_WATERFALL:
@@ -717,20 +735,25 @@ static void measure_block(xctx *c, xsheet *sh, const csm_block *b)
     case CSM_BLOCK_TABLE:
         measure_table(c, sh, &b->u.table);
         break;
-    case CSM_BLOCK_TILES:
+    case CSM_BLOCK_TILES: {
+        bool hist = tiles_history(b);
+        uint32_t note_col = hist ? 6 : 2;
         for (uint32_t j = 0; j < 7; j++)
-            widen(sh, j, text_width(tile_headers[j]) + 1);
+            if (hist || j < 2)
+                widen(sh, j, text_width(tile_headers[j]) + 1);
+        widen(sh, note_col, text_width(tile_headers[6]) + 1);
         for (size_t i = 0; i < b->u.tiles.n_tiles; i++) {
             const csm_tile *t = &b->u.tiles.tiles[i];
             widen(sh, 0, text_width(t->label) + (double)strlen(c->cur));
             const csm_cell *v[5] = {&t->value, &t->previous, &t->mom,
                                     &t->year_ago, &t->yoy};
-            for (uint32_t j = 0; j < 5; j++)
+            for (uint32_t j = 0; j < (hist ? 5u : 1u); j++)
                 widen(sh, j + 1, cell_width(c, v[j]) + 1);
             if (t->note)
-                widen(sh, 6, text_width(t->note));
+                widen(sh, note_col, text_width(t->note));
         }
         break;
+    }
     case CSM_BLOCK_CHART: {
         const csm_chart *ch = &b->u.chart;
         widen(sh, 0, ch->x_title ? text_width(ch->x_title) + 1 : 0);
@@ -1021,11 +1044,16 @@ static bool table_filter(xctx *c, xsheet *sh, const csm_table *t, uint32_t hdr)
 
 static bool write_tiles(xctx *c, xsheet *sh, const csm_block *b, uint32_t hdr)
 {
-    for (uint32_t j = 0; j < 7; j++)
-        if (!put_str(c, sh, hdr, j, tile_headers[j],
+    bool hist = tiles_history(b);
+    uint32_t note_col = hist ? 6 : 2;
+    for (uint32_t j = 0; j < 7; j++) {
+        if (!hist && j >= 2 && j < 6)
+            continue;
+        if (!put_str(c, sh, hdr, j == 6 ? note_col : j, tile_headers[j],
                      fmt(c, j == 0 || j == 6 ? R_HEADER : R_HEADER_NUM, 0, 0,
                          false)))
             return false;
+    }
     for (size_t i = 0; i < b->u.tiles.n_tiles; i++) {
         const csm_tile *t = &b->u.tiles.tiles[i];
         uint32_t row = hdr + 1 + (uint32_t)i;
@@ -1034,17 +1062,19 @@ static bool write_tiles(xctx *c, xsheet *sh, const csm_block *b, uint32_t hdr)
         bool ok = put_str(c, sh, row, 0, label, fmt(c, R_BODY, 0, 0, false));
         free(label);
         ok = ok &&
-             put_cell(c, sh, row, 1, &t->value, R_BODY, false, t->value.tone) &&
-             put_cell(c, sh, row, 2, &t->previous, R_BODY, false,
-                      t->previous.tone) &&
-             put_cell(c, sh, row, 3, &t->mom, R_BODY, true,
-                      change_tone(&t->mom, t->higher_is_better, c->dec)) &&
-             put_cell(c, sh, row, 4, &t->year_ago, R_BODY, false,
-                      t->year_ago.tone) &&
-             put_cell(c, sh, row, 5, &t->yoy, R_BODY, true,
-                      change_tone(&t->yoy, t->higher_is_better, c->dec));
+             put_cell(c, sh, row, 1, &t->value, R_BODY, false, t->value.tone);
+        ok = ok &&
+             (!hist ||
+              (put_cell(c, sh, row, 2, &t->previous, R_BODY, false,
+                        t->previous.tone) &&
+               put_cell(c, sh, row, 3, &t->mom, R_BODY, true,
+                        change_tone(&t->mom, t->higher_is_better, c->dec)) &&
+               put_cell(c, sh, row, 4, &t->year_ago, R_BODY, false,
+                        t->year_ago.tone) &&
+               put_cell(c, sh, row, 5, &t->yoy, R_BODY, true,
+                        change_tone(&t->yoy, t->higher_is_better, c->dec))));
         if (ok && t->note)
-            ok = put_str(c, sh, row, 6, t->note,
+            ok = put_str(c, sh, row, note_col, t->note,
                          fmt(c, R_BODY, 0, CSM_TONE_MUTED, false));
         if (!ok)
             return false;

@@ -21,6 +21,17 @@ static const csm_opt_spec dq_opts[] = {
     {"messages", CSM_OPT_INT, 0, 1000, NULL, "50",
      "warnings listed individually"},
 };
+static const csm_opt_spec at_risk_list_opts[] = {
+    {"sort", CSM_OPT_WORD, 0, 0, "mrr|outcome|owner", "mrr",
+     "row order: MRR at F (largest first), outcome (churned first) or "
+     "owner"},
+    {"page", CSM_OPT_WORD, 0, 0, "auto|portrait|landscape", "auto",
+     "PDF page orientation; auto = landscape when the table is wide"},
+};
+static const csm_opt_spec at_risk_rolling_opts[] = {
+    {"months", CSM_OPT_INT, 1, 240, NULL, "18",
+     "latest completed flag months shown"},
+};
 
 #define SPEC(id, reports, title, opts, doc)                                   \
     {id, reports, title, opts, sizeof opts / sizeof *opts, doc}
@@ -37,6 +48,30 @@ const csm_section_spec csm_section_specs[] = {
           "every policy in force"),
     SPEC("data_quality", " board at-risk reconcile ", "Data quality",
          dq_opts, "files read, rows skipped, warnings"),
+    SPEC0("at_risk_summary", " at-risk ", "Cohort summary",
+          "size, MRR at risk, save rate, MRR lost, recovery, green baseline"),
+    SPEC0("at_risk_states", " at-risk ", "States by month",
+          "customers and MRR per state, F to F+k"),
+    SPEC0("at_risk_mrr", " at-risk ", "MRR kept and lost",
+          "cohort MRR kept, lost and expanded; NRR and GRR against F"),
+    SPEC0("at_risk_survival", " at-risk ", "Survival",
+          "logo survival against the green baseline, months to recovery"),
+    SPEC("at_risk_customers", " at-risk ", "Customers", at_risk_list_opts,
+         "one row per flagged customer"),
+    SPEC("at_risk_tracking", " at-risk ", "Tracking grid", at_risk_list_opts,
+         "state of every flagged customer in every month"),
+    SPEC("at_risk_rolling", " at-risk ", "Rolling view", at_risk_rolling_opts,
+         "outcomes of every completed flag month"),
+    SPEC0("at_risk_definitions", " at-risk ", "Definitions",
+          "every policy in force and the at-risk terms"),
+    SPEC0("reconcile_summary", " reconcile ", "Summary",
+          "the bridge as live formulas over the ledger, with its tie-out"),
+    SPEC0("reconcile_ledger", " reconcile ", "Movement ledger",
+          "every customer that moved, with its category and amounts"),
+    SPEC0("reconcile_billing", " reconcile ", "Billing ledger",
+          "customers that differ from the --ledger file, with totals"),
+    SPEC0("reconcile_definitions", " reconcile ", "Definitions",
+          "every policy in force and the reconciliation terms"),
 };
 const size_t csm_n_section_specs =
     sizeof csm_section_specs / sizeof *csm_section_specs;
@@ -45,6 +80,12 @@ const size_t csm_n_section_specs =
 static const csm_section_builder builders[] = {
     csm_build_headline,    csm_build_bridge,       csm_build_retention,
     csm_build_definitions, csm_build_data_quality,
+    csm_build_at_risk_summary,   csm_build_at_risk_states,
+    csm_build_at_risk_mrr,       csm_build_at_risk_survival,
+    csm_build_at_risk_customers, csm_build_at_risk_tracking,
+    csm_build_at_risk_rolling,   csm_build_at_risk_definitions,
+    csm_build_reconcile_summary, csm_build_reconcile_ledger,
+    csm_build_reconcile_billing, csm_build_reconcile_definitions,
 };
 
 _Static_assert(sizeof builders / sizeof *builders ==
@@ -87,6 +128,11 @@ csm_error csm_report_build(const csm_report_def *def,
     r->month = month;
     r->subtitle = csm_xasprintf("%s %d", month_names[csm_month_mon(month) - 1],
                                 csm_month_year(month));
+    if (strcmp(def->report, "at-risk") == 0 && ctx->m->at_risk) {
+        /* The at-risk pack is about its flag month, not the last month. */
+        free(r->subtitle);
+        r->subtitle = csm_at_risk_subtitle(ctx);
+    }
     r->company = csm_xstrdup(ctx->company ? ctx->company : ctx->cfg->company);
     memcpy(r->currency, ds->currency, 4);
     r->currency_decimals = ds->decimals;

@@ -35,5 +35,40 @@ void csm_build_definitions(csm_section *, const csm_def_section *,
                            const csm_section_spec *, const csm_build_ctx *);
 void csm_build_data_quality(csm_section *, const csm_def_section *,
                             const csm_section_spec *, const csm_build_ctx *);
+void csm_build_at_risk_summary(csm_section *, const csm_def_section *,
+                               const csm_section_spec *, const csm_build_ctx *);
+void csm_build_at_risk_states(csm_section *, const csm_def_section *,
+                              const csm_section_spec *, const csm_build_ctx *);
+void csm_build_at_risk_mrr(csm_section *, const csm_def_section *,
+                           const csm_section_spec *, const csm_build_ctx *);
+void csm_build_at_risk_survival(csm_section *, const csm_def_section *,
+                                const csm_section_spec *,
+                                const csm_build_ctx *);
+void csm_build_at_risk_customers(csm_section *, const csm_def_section *,
+                                 const csm_section_spec *,
+                                 const csm_build_ctx *);
+void csm_build_at_risk_tracking(csm_section *, const csm_def_section *,
+                                const csm_section_spec *,
+                                const csm_build_ctx *);
+void csm_build_at_risk_rolling(csm_section *, const csm_def_section *,
+                               const csm_section_spec *, const csm_build_ctx *);
+void csm_build_at_risk_definitions(csm_section *, const csm_def_section *,
+                                   const csm_section_spec *,
+                                   const csm_build_ctx *);
+/* The at-risk pack's subtitle ("Flagged April 2025 · followed 6 months to
+ * October 2025"): a new string, or NULL without an at-risk result. */
+char *csm_at_risk_subtitle(const csm_build_ctx *ctx);
+void csm_build_reconcile_summary(csm_section *, const csm_def_section *,
+                                 const csm_section_spec *,
+                                 const csm_build_ctx *);
+void csm_build_reconcile_ledger(csm_section *, const csm_def_section *,
+                                const csm_section_spec *,
+                                const csm_build_ctx *);
+void csm_build_reconcile_billing(csm_section *, const csm_def_section *,
+                                 const csm_section_spec *,
+                                 const csm_build_ctx *);
+void csm_build_reconcile_definitions(csm_section *, const csm_def_section *,
+                                     const csm_section_spec *,
+                                     const csm_build_ctx *);
 
 #endif

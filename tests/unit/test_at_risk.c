@@ -271,6 +271,14 @@ static void test_flag_march(void **state)
      * Mar G1, G2, G3, of which G2 left in Jul: 1 of 3. */
     PROP(s->cohort_churn, 3, 6, CI_3_6);
     PROP(s->green_churn, 1, 3, CI_1_3);
+    /* Baseline survival: G1, G2, G3 active Apr..Jun, G2 gone from Jul:
+     * 3, 3, 3, 2, 2, 2 of 3; at Sep 1 - 1/3, the baseline's churn. */
+    assert_int_equal(s->baseline, 3);
+    long base[] = {3, 3, 3, 2, 2, 2};
+    for (int j = 0; j < 6; j++) {
+        assert_int_equal(r->months[j].baseline_surviving, base[j]);
+        RATIO(r->months[j].baseline_survival, (double)base[j] / 3.0);
+    }
 
     /* Months to recovery: P2 2, P5 5, P3 6; median 5. */
     long at[] = {0, 1, 0, 0, 1, 1};
@@ -444,6 +452,12 @@ static void test_incomplete(void **state)
      * 1 of 4 within the three observed months.  Cohort: P6 1 of 3. */
     PROP(s->green_churn, 1, 4, 0.045587260809700589, 0.699358157417597992);
     PROP(s->cohort_churn, 1, 3, CI_1_3);
+    /* Its survival: 3 of 4 from Jul on; nothing for Oct..Dec. */
+    assert_int_equal(s->baseline, 4);
+    for (int j = 0; j < 3; j++)
+        RATIO(r->months[j].baseline_survival, 0.75);
+    for (int j = 3; j < 6; j++)
+        RATIO(r->months[j].baseline_survival, UNDEF_R);
     /* P3 goes 50, 55, 70: green in Sep, month 3 (its outcome is still
      * contracted, the first rule); the only one, so the median is 3. */
     assert_int_equal(r->recovered, 1);
@@ -482,6 +496,8 @@ static void test_nothing_observed(void **state)
     PROP(s->save_rate, 0, 0, UNDEF);
     PROP(s->cohort_churn, 0, 0, UNDEF);
     PROP(s->green_churn, 0, 0, UNDEF);
+    /* Green in Sep: P2 90, P3 70, P5 80, G1, G3 = 5, none followed. */
+    assert_int_equal(s->baseline, 5);
     assert_int_equal(s->mrr_now, 60000);
     assert_int_equal(s->mrr_lost, 0);
     RATIO(s->mrr_lost_share, UNDEF_R);
@@ -592,6 +608,8 @@ static void test_json(void **state)
     assert_non_null(strstr(out, "\"at_risk\": {"));
     assert_non_null(strstr(out, "\"flag_month\": \"2024-03\""));
     assert_non_null(strstr(out, "\"mrr_lost\": 230000"));
+    assert_non_null(strstr(out, "\"green_at_flag\": 3,"));
+    assert_non_null(strstr(out, "\"baseline_surviving\": 2,"));
     assert_non_null(strstr(out, "\"churn_reason\": \"price\""));
     assert_non_null(strstr(out, "\"states\": [\"red\", \"churned\", "));
     /* The cohort of Jan in the rolling view: rates null, not 0. */

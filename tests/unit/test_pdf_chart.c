@@ -429,6 +429,13 @@ static void test_fit_and_wrap(void **state)
     bool ell;
     assert_int_equal(csm_pdf_fit("Hello world", 20, per_char, NULL, &ell), 11);
     assert_false(ell);
+    /* A box sized to the text and scaled keeps it despite rounding (a
+     * hundredth of a point of slack), but not a visibly narrower one. */
+    assert_int_equal(
+        csm_pdf_fit("Hello world", 11 - 1e-9, per_char, NULL, &ell), 11);
+    assert_false(ell);
+    csm_pdf_fit("Hello world", 10.98, per_char, NULL, &ell);
+    assert_true(ell);
     /* Width 6 leaves 5 for text and 1 for the ellipsis: "Hello". */
     assert_int_equal(csm_pdf_fit("Hello world", 6, per_char, NULL, &ell), 5);
     assert_true(ell);
@@ -444,6 +451,11 @@ static void test_fit_and_wrap(void **state)
 
     size_t next;
     const char *s = "the quick brown fox";
+    /* A line exactly as wide as its text, give or take rounding, is not
+     * broken inside the word. */
+    assert_int_equal(csm_pdf_wrap("Skipped", 7 - 1e-9, per_char, NULL, &next),
+                     7);
+    assert_int_equal(next, 7);
     /* "the quick " is 10; "b" would be the 11th: break at the space. */
     assert_int_equal(csm_pdf_wrap(s, 10, per_char, NULL, &next), 9);
     assert_int_equal(next, 10);
