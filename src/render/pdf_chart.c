@@ -505,7 +505,10 @@ size_t csm_pdf_fit(const char *s, double max_w, csm_pdf_measure_fn m, void *ctx,
 {
     size_t len = strlen(s);
     *ellipsis = false;
-    if (m(ctx, s, len) <= max_w)
+    /* A column sized to its widest cell measured at 1 pt and scaled must
+     * hold that cell measured at the font size: allow for the last bit of
+     * rounding between the two products. */
+    if (m(ctx, s, len) <= max_w + 1e-6)
         return len;
     *ellipsis = true;
     double room = max_w - m(ctx, "\xE2\x80\xA6", 3);
