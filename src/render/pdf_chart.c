@@ -539,7 +539,7 @@ size_t csm_pdf_wrap(const char *s, double max_w, csm_pdf_measure_fn m,
         }
         size_t n;
         csm_pdf_utf8_next(s + i, len - i, &n);
-        if (s[i] != ' ' && i > 0 && m(ctx, s, i + n) > max_w) {
+        if (s[i] != ' ' && i > 0 && m(ctx, s, i + n) > max_w + 1e-6) {
             if (brk > 0) {
                 *next = brk_next;
                 return brk;

@@ -1126,8 +1126,10 @@ void csm_pdf_table_geom_init(csm_pdf *p, const csm_table *t, double w,
     g->header_lines = 1;
     for (size_t c = 0; c < t->n_columns; c++) {
         const char *title = t->columns[c].title ? t->columns[c].title : "";
+        /* The same rounding allowance as csm_pdf_fit: a column sized to
+         * its header must not break that header inside its word. */
         if (csm_pdf_width(p, title, strlen(title), CSM_PDF_BOLD, g->font) >
-            g->col_w[c] - 2 * g->pad)
+            g->col_w[c] - 2 * g->pad + 1e-6)
             g->header_lines = 2;
     }
     g->row_h = g->font * 1.85;

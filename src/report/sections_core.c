@@ -300,6 +300,8 @@ void csm_build_bridge(csm_section *sec, const csm_def_section *def,
             se->tone = CSM_TONE_BAD; /* churn */
     }
     c->u.chart.y_from_zero = true;
+    csm_block_caption(c, "New, reactivation and expansion above the axis; "
+                         "contraction and churn below it.");
 
     /* The table: every month shown, each closing a live formula of its
      * row, so a spreadsheet proves the identity month by month.  Amounts
@@ -586,6 +588,39 @@ static void quick_ratio_chart(csm_section *sec, const csm_build_ctx *ctx,
     csm_labels_free(labels, n);
     free(y);
     free(d);
+
+    /* The last 13 months in figures: each month's own ratio (volatile: a
+     * month with little churn gives a large one) beside the 12 months'. */
+    csm_block *t =
+        csm_section_table(sec, "Quick ratio by month", "quick_ratio");
+    csm_table_column(t, "month", "Month", CSM_CELL_TEXT, 0);
+    csm_table_column(t, "gains", "Gains", CSM_CELL_MONEY, 0);
+    csm_table_column(t, "losses", "Losses", CSM_CELL_MONEY, 0);
+    csm_table_column(t, "quick_ratio", "Quick ratio", CSM_CELL_NUMBER, 0);
+    csm_table_column(t, "gains_t12", "Gains, 12 months", CSM_CELL_MONEY, 0);
+    csm_table_column(t, "losses_t12", "Losses, 12 months", CSM_CELL_MONEY,
+                     0);
+    csm_table_column(t, "quick_ratio_t12", "Quick ratio, 12 months",
+                     CSM_CELL_NUMBER, 0);
+    char mb[CSM_DATE_BUFSZ];
+    for (int k = csm_first_month(ctx, 13, 0); k <= rm; k++) {
+        const csm_quick_ratio_month *x = &nm->quick[k];
+        bool mv = !x->opening_balance;
+        csm_cell row[7] = {
+            csm_cell_text(csm_label_month(ctx, k, mb)),
+            mv ? csm_cell_money(x->gains) : csm_cell_na(),
+            mv ? csm_cell_money(x->losses) : csm_cell_na(),
+            mv ? csm_cell_number_ratio(x->quick_ratio, 1) : csm_cell_na(),
+            x->t12_fits ? csm_cell_money(x->gains_t12) : csm_cell_na(),
+            x->t12_fits ? csm_cell_money(x->losses_t12) : csm_cell_na(),
+            x->t12_fits ? csm_cell_number_ratio(x->quick_ratio_t12, 1)
+                        : csm_cell_na(),
+        };
+        csm_table_row(t, row);
+    }
+    csm_block_caption(t, "Gains = new + reactivation + expansion; losses = "
+                         "contraction + churn. n/a: no losses (the ratio "
+                         "is unbounded), or fewer than 12 bridge months.");
 }
 
 void csm_build_retention(csm_section *sec, const csm_def_section *def,
@@ -701,10 +736,17 @@ void csm_build_retention(csm_section *sec, const csm_def_section *def,
                          CSM_CELL_RATE, 0);
         csm_table_column(gt, "grr", "GRR", CSM_CELL_RATE, 0);
         csm_table_column(gt, "nrr", "NRR", CSM_CELL_RATE, 0);
+        size_t empty = 0;
         for (size_t i = 0; i < r->n_groups[g]; i++) {
             const csm_retention_group *grp = &r->groups[g][i];
             const csm_retention *x = &grp->window[2];
             bool fits = x->base_logos >= 0;
+            /* A group nobody of the base belongs to (a signup quarter
+             * after the window's start) has nothing to show. */
+            if (fits && x->base_logos == 0) {
+                empty++;
+                continue;
+            }
             csm_cell row[6] = {
                 csm_cell_text(*grp->value ? grp->value : "(not given)"),
                 fits ? csm_cell_int(x->base_logos) : csm_cell_na(),
@@ -715,8 +757,17 @@ void csm_build_retention(csm_section *sec, const csm_def_section *def,
             };
             csm_table_row(gt, row);
         }
-        if (r->current[2].base_logos < 0)
+        if (r->current[2].base_logos < 0) {
             csm_block_caption(gt, "The 12-month window does not fit in the "
                                   "loaded months.");
+        } else if (empty) {
+            char *cap = csm_xasprintf(
+                "%zu %s without customers in the base (active 12 months "
+                "before the report month) %s left out.",
+                empty, g == CSM_GROUP_COHORT ? "signup quarters" : "groups",
+                empty == 1 ? "is" : "are");
+            csm_block_caption(gt, cap);
+            free(cap);
+        }
     }
 }

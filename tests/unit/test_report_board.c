@@ -415,6 +415,15 @@ static void test_basic(void **state)
     is_int(at(bl, "2024-04", "new"), 1); /* G */
     assert_non_null(at(bl, "2024-05", "closing")->formula);
 
+    /* Quick ratio of May: gains B's reactivation 200.00, losses A's
+     * contraction 30.00 + F's churn 300.00: 200 / 330; no 12 months. */
+    const csm_table *qr = table(&b, "quick_ratio");
+    is_money(at(qr, "2024-05", "gains"), 20000);
+    is_money(at(qr, "2024-05", "losses"), 33000);
+    is_number(at(qr, "2024-05", "quick_ratio"), 200.0 / 330.0);
+    is_na(at(qr, "2024-05", "quick_ratio_t12"));
+    is_na(at(qr, "2024-01", "gains")); /* the opening balance */
+
     /* Retention trends: no 12-month window, so no points and no fit. */
     const csm_table *rt = table(&b, "retention_trends");
     is_text(at(rt, "NRR", "verdict"), "too few points");
@@ -865,6 +874,21 @@ static void test_demo_blocks(void **state)
                      at(nd, wn[w], "returned_from_before")->v.d +
                      at(nd, wn[w], "won_in_window")->v.d;
         near(sum, at(nd, wn[w], "total")->v.d, 1e-12);
+    }
+
+    const csm_table *qr = table(&b, "quick_ratio");
+    assert_int_equal(qr->n_rows, 13);
+    for (int k = rm - 12; k <= rm; k++) {
+        const csm_quick_ratio_month *x = &m->nrr_methods->quick[k];
+        csm_label_month(&(csm_build_ctx){.ds = b.ds}, k, mb);
+        is_money(at(qr, mb, "gains"), x->gains);
+        is_money(at(qr, mb, "losses"), x->losses);
+        is_money(at(qr, mb, "gains_t12"), x->gains_t12);
+        is_number(at(qr, mb, "quick_ratio_t12"), x->quick_ratio_t12.value);
+        if (x->quick_ratio.defined)
+            is_number(at(qr, mb, "quick_ratio"), x->quick_ratio.value);
+        else
+            is_na(at(qr, mb, "quick_ratio"));
     }
 
     /* Renewals: each month against the family; the 12-month "All" row
