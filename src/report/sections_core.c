@@ -175,7 +175,10 @@ void csm_build_headline(csm_section *sec, const csm_def_section *def,
     for (int i = 0; i < 3; i++)
         if (dc[i]->kind == CSM_CELL_NUMBER)
             dc[i]->decimals = days_dec(dc[i]->v.d);
-    if (tv && !tv->overall.median.median.defined) {
+    if (tv && tv->overall.n == 0) {
+        t->note = csm_xstrdup("nobody to measure: no contract start with "
+                              "activity up to this month");
+    } else if (tv && !tv->overall.median.median.defined) {
         t->note = csm_xasprintf("not reached: fewer than half have reached "
                                 "first value, n = %zu",
                                 tv->overall.n);

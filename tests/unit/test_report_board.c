@@ -383,6 +383,10 @@ static void test_basic(void **state)
     is_na(&tile(&b, "Referral rate (12 months)")->value);
     assert_string_equal(tile(&b, "Referral rate (12 months)")->note,
                         "no referrals.csv given");
+    /* basic has contract starts but no first value dates: the median is
+     * not reached. */
+    is_na(&tile(&b, "Median TTFV (days)")->value);
+    contains(tile(&b, "Median TTFV (days)")->note, "not reached");
     t = tile(&b, "Renewal rate (logos)");
     is_rate(&t->value, 5.0 / 6.0);
     assert_string_equal(t->note, "95% CI 43.6%\xE2\x80\x93"
