@@ -71,11 +71,11 @@ typedef struct csm_trend_point {
 /* The trend of one series. */
 typedef struct csm_series_trend {
     csm_trend_series series;
-    bool quarterly;        /* x counts quarters (ttfv_median), else months */
-    bool higher_is_better; /* false for ttfv_median */
-    size_t n;              /* points used, <= max_points */
+    bool quarterly;          /* x counts quarters (ttfv_median), else months */
+    bool higher_is_better;   /* false for ttfv_median */
+    size_t n;                /* points used, <= max_points */
     csm_trend_point *points; /* [n], oldest first */
-    csm_trend fit;         /* fit.defined false when n < 3 */
+    csm_trend fit;           /* fit.defined false when n < 3 */
 } csm_series_trend;
 
 typedef struct csm_trends {

@@ -162,9 +162,9 @@ csm_error csm_trends_run(const csm_dataset *ds, const csm_config *cfg,
         free(y);
         if (rc != CSM_OK) {
             fail_diag(diag, rc == CSM_EUSAGE
-                          ? "ci_level is outside what the statistics "
-                            "module accepts"
-                          : "the statistics module refused the points");
+                                ? "ci_level is outside what the statistics "
+                                  "module accepts"
+                                : "the statistics module refused the points");
             csm_trends_free(t);
             return rc;
         }

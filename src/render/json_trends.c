@@ -5,8 +5,7 @@
 static const char *period_label(const csm_series_trend *s, csm_month m,
                                 char *buf)
 {
-    return s->quarterly ? csm_quarter_format(m, buf)
-                        : csm_month_format(m, buf);
+    return s->quarterly ? csm_quarter_format(m, buf) : csm_month_format(m, buf);
 }
 
 static void series(csm_json *j, const csm_series_trend *s)
@@ -41,9 +40,8 @@ static void series(csm_json *j, const csm_series_trend *s)
             csm_json_null(j, "p_value");
         csm_json_string(j, "verdict", csm_trend_verdict_name(f->verdict));
     } else {
-        static const char *const keys[] = {"slope",     "slope_se",
-                                           "slope_ci",  "intercept",
-                                           "p_value",   "verdict"};
+        static const char *const keys[] = {"slope",     "slope_se", "slope_ci",
+                                           "intercept", "p_value",  "verdict"};
         for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
             csm_json_null(j, keys[i]);
     }

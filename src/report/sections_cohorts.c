@@ -18,8 +18,8 @@
 /* Cohorts shown: those with members, not left-truncated (their size and
  * base are unknown, every rate undefined), started by the report month;
  * the last `max` of them.  Sets *first and returns how many. */
-static size_t shown_cohorts(const csm_cohort_table *t, long max,
-                            size_t *first, size_t *truncated)
+static size_t shown_cohorts(const csm_cohort_table *t, long max, size_t *first,
+                            size_t *truncated)
 {
     size_t n = 0, last = 0;
     *truncated = 0;
@@ -101,8 +101,8 @@ void csm_build_cohorts(csm_section *sec, const csm_def_section *def,
         int k = j * (int)step;
         if (k >= t->n_ages)
             break;
-        csm_ratio x = revenue ? t->all[k].revenue_retention
-                              : t->all[k].logo_retention;
+        csm_ratio x =
+            revenue ? t->all[k].revenue_retention : t->all[k].logo_retention;
         if (!x.defined)
             continue;
         v[n * (size_t)ages + (size_t)j] = x.value;
@@ -117,9 +117,9 @@ void csm_build_cohorts(csm_section *sec, const csm_def_section *def,
      * not wash out every other cell (cells above take the top colour). */
     double smin = fmin(0.5, floor(lo * 10.0) / 10.0);
     double smax = fmin(1.5, fmax(1.0, ceil(hi * 10.0) / 10.0));
-    char *title = csm_xasprintf("%s retention by signup %s",
-                                revenue ? "Revenue" : "Logo",
-                                quarter ? "quarter" : "month");
+    char *title =
+        csm_xasprintf("%s retention by signup %s", revenue ? "Revenue" : "Logo",
+                      quarter ? "quarter" : "month");
     csm_block *h = csm_section_heatmap(
         sec, title, (const char *const *)rows, nr, (const char *const *)cols,
         (size_t)ages, v, d, smin, smax,
@@ -161,8 +161,8 @@ void csm_build_cohorts(csm_section *sec, const csm_def_section *def,
     free(etitle);
     char *clo = csm_xasprintf("%s CI low", lv);
     char *chi = csm_xasprintf("%s CI high", lv);
-    csm_table_column(et, "cohort", quarter ? "Quarter" : "Month",
-                     CSM_CELL_TEXT, 0);
+    csm_table_column(et, "cohort", quarter ? "Quarter" : "Month", CSM_CELL_TEXT,
+                     0);
     csm_table_column(et, "customers", "Customers", CSM_CELL_INT, 0);
     csm_table_column(et, "base_mrr", "Starting MRR", CSM_CELL_MONEY, 0);
     csm_table_column(et, "observed", "Early window observed", CSM_CELL_INT, 0);
@@ -271,28 +271,26 @@ static void km_chart(csm_section *sec, const csm_ttfv *tv, long max_days,
         labels[n] = csm_xstrdup(days_text((double)max_days, b));
         n++;
     }
-    csm_block *c = csm_section_chart(sec, "Time to first value",
-                                     CSM_AXIS_RATE);
+    csm_block *c = csm_section_chart(sec, "Time to first value", CSM_AXIS_RATE);
     csm_chart_x(c, (const char *const *)labels, x, n);
-    csm_series *se = csm_chart_series(c, "Reached first value",
-                                      CSM_SERIES_STEP, y, d);
+    csm_series *se =
+        csm_chart_series(c, "Reached first value", CSM_SERIES_STEP, y, d);
     csm_series_band(se, lo, hi, n);
     c->u.chart.y_from_zero = true;
     c->u.chart.x_title = csm_xstrdup("Days since contract start");
     c->u.chart.y_title = csm_xstrdup("Share of customers with first value");
     const csm_ttfv_summary *o = &tv->overall;
     char m1[CSM_FMT_BUFSZ], m2[CSM_FMT_BUFSZ], m3[CSM_FMT_BUFSZ];
-    char *med =
-        o->median.median.defined
-            ? csm_xasprintf("median %s days (%s CI %s" EN_DASH "%s)",
-                            days_text(o->median.median.value, m1), lv,
-                            o->median.lower.defined
-                                ? days_text(o->median.lower.value, m2)
-                                : CSM_FMT_NA,
-                            o->median.upper.defined
-                                ? days_text(o->median.upper.value, m3)
-                                : "not reached")
-            : csm_xstrdup("median not reached");
+    char *med = o->median.median.defined
+                    ? csm_xasprintf("median %s days (%s CI %s" EN_DASH "%s)",
+                                    days_text(o->median.median.value, m1), lv,
+                                    o->median.lower.defined
+                                        ? days_text(o->median.lower.value, m2)
+                                        : CSM_FMT_NA,
+                                    o->median.upper.defined
+                                        ? days_text(o->median.upper.value, m3)
+                                        : "not reached")
+                    : csm_xstrdup("median not reached");
     char *capt = csm_xasprintf(
         "Kaplan-Meier estimate (Greenwood, %s band) over %zu customers, %zu "
         "of whom reached first value while observed; customers who churned "
@@ -311,12 +309,12 @@ static void km_chart(csm_section *sec, const csm_ttfv *tv, long max_days,
 }
 
 /* Median, within 30/60/90 days and churned before value, all customers. */
-static void overall_table(csm_section *sec, const csm_ttfv *tv,
-                          const char *lv)
+static void overall_table(csm_section *sec, const csm_ttfv *tv, const char *lv)
 {
     const csm_ttfv_summary *o = &tv->overall;
-    csm_block *t = csm_section_table(sec, "Time to first value, all "
-                                          "customers",
+    csm_block *t = csm_section_table(sec,
+                                     "Time to first value, all "
+                                     "customers",
                                      "ttfv_overall");
     char *clo = csm_xasprintf("%s CI low", lv);
     char *chi = csm_xasprintf("%s CI high", lv);
@@ -342,8 +340,7 @@ static void overall_table(csm_section *sec, const csm_ttfv *tv,
         const csm_ttfv_within_share *s = &o->within[w];
         char *label = csm_xasprintf("Reached within %d days", s->days);
         csm_cell row[5] = {csm_cell_text(label), csm_cell_stat_rate(s->share),
-                           csm_cell_stat_rate(s->lo),
-                           csm_cell_stat_rate(s->hi),
+                           csm_cell_stat_rate(s->lo), csm_cell_stat_rate(s->hi),
                            csm_cell_int((int64_t)o->n)};
         free(label);
         csm_table_row(t, row);
@@ -367,9 +364,8 @@ static void overall_table(csm_section *sec, const csm_ttfv *tv,
 static void quarter_blocks(csm_section *sec, const csm_build_ctx *ctx,
                            const csm_ttfv *tv, long max_q, const char *lv)
 {
-    size_t first = tv->n_quarters > (size_t)max_q
-                       ? tv->n_quarters - (size_t)max_q
-                       : 0;
+    size_t first =
+        tv->n_quarters > (size_t)max_q ? tv->n_quarters - (size_t)max_q : 0;
     size_t n = tv->n_quarters - first;
     char mb[CSM_DATE_BUFSZ], b[CSM_FMT_BUFSZ];
     if (n > 0) {
@@ -382,10 +378,10 @@ static void quarter_blocks(csm_section *sec, const csm_build_ctx *ctx,
             labels[i] = csm_xstrdup(csm_quarter_format(q->quarter, mb));
             d[i] = q->median.median.defined && !q->conditional_from.defined;
             y[i] = d[i] ? q->median.median.value : 0;
-            lo[i] = d[i] && q->median.lower.defined ? q->median.lower.value
-                                                     : NAN;
-            hi[i] = d[i] && q->median.upper.defined ? q->median.upper.value
-                                                     : NAN;
+            lo[i] =
+                d[i] && q->median.lower.defined ? q->median.lower.value : NAN;
+            hi[i] =
+                d[i] && q->median.upper.defined ? q->median.upper.value : NAN;
         }
         csm_block *c = csm_section_chart(sec, "Median TTFV by signup quarter",
                                          CSM_AXIS_NUMBER);
@@ -423,8 +419,8 @@ static void quarter_blocks(csm_section *sec, const csm_build_ctx *ctx,
     csm_table_column(t, "hi", chi, CSM_CELL_NUMBER, 0);
     csm_table_column(t, "within_30", "Within 30 days", CSM_CELL_RATE, 0);
     csm_table_column(t, "within_90", "Within 90 days", CSM_CELL_RATE, 0);
-    csm_table_column(t, "churned_before", "Churned before value",
-                     CSM_CELL_RATE, 0);
+    csm_table_column(t, "churned_before", "Churned before value", CSM_CELL_RATE,
+                     0);
     free(clo);
     free(chi);
     bool conditional = false;
@@ -467,8 +463,7 @@ static void quarter_blocks(csm_section *sec, const csm_build_ctx *ctx,
     (void)b;
 }
 
-static void segment_table(csm_section *sec, const csm_ttfv *tv,
-                          const char *lv)
+static void segment_table(csm_section *sec, const csm_ttfv *tv, const char *lv)
 {
     if (tv->n_segments == 0)
         return;

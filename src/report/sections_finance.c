@@ -14,10 +14,17 @@
 
 /* Display names of the unit-economics figures, in csm_ue_metric order. */
 static const char *const ue_names[CSM_UE_METRIC_COUNT] = {
-    "Acquisition cost",     "Retention cost",      "CAC",
-    "CRC",                  "CRC:CAC",             "Average new-logo MRR",
-    "CAC payback (months)", "ARPA",                "Gross revenue churn (monthly)",
-    "LTV",                  "LTV:CAC"};
+    "Acquisition cost",
+    "Retention cost",
+    "CAC",
+    "CRC",
+    "CRC:CAC",
+    "Average new-logo MRR",
+    "CAC payback (months)",
+    "ARPA",
+    "Gross revenue churn (monthly)",
+    "LTV",
+    "LTV:CAC"};
 
 static csm_cell ue_money(csm_ue_money m)
 {
@@ -100,16 +107,16 @@ static void economics_chart(csm_section *sec, const csm_build_ctx *ctx,
 }
 
 void csm_build_economics(csm_section *sec, const csm_def_section *def,
-                         const csm_section_spec *spec,
-                         const csm_build_ctx *ctx)
+                         const csm_section_spec *spec, const csm_build_ctx *ctx)
 {
     const csm_economics *e = ctx->m->economics;
     if (!e)
         return;
     char mb1[CSM_DATE_BUFSZ], mb2[CSM_DATE_BUFSZ], mb3[CSM_DATE_BUFSZ],
         mb4[CSM_DATE_BUFSZ], mb5[CSM_DATE_BUFSZ];
-    csm_block *t = csm_section_table(sec, "CAC, CRC, payback and lifetime "
-                                          "value",
+    csm_block *t = csm_section_table(sec,
+                                     "CAC, CRC, payback and lifetime "
+                                     "value",
                                      "economics");
     csm_table_column(t, "measure", "Measure", CSM_CELL_TEXT, 0);
     static const char *const ids[3] = {"m1", "m3", "m12"};
@@ -232,8 +239,8 @@ void csm_build_churn_reasons(csm_section *sec, const csm_def_section *def,
      * must be readable under the bars), the rest as one bar, and the
      * churns without a reason as their own bar. */
     enum { TOP_REASONS = 5 };
-    size_t top = w->n_by_reason > TOP_REASONS + 1 ? TOP_REASONS
-                                                  : w->n_by_reason;
+    size_t top =
+        w->n_by_reason > TOP_REASONS + 1 ? TOP_REASONS : w->n_by_reason;
     bool other = top < w->n_by_reason;
     size_t nb_ = top + (other ? 1 : 0) + (w->no_reason_logos ? 1 : 0);
     if (nb_ > 0) {
@@ -241,16 +248,16 @@ void csm_build_churn_reasons(csm_section *sec, const csm_def_section *def,
         double *y = csm_xcalloc(nb_, sizeof *y);
         size_t k = 0;
         for (; k < top; k++) {
-            labels[k] = csm_xstrdup(
-                csm_ds_string(ds, (int32_t)w->by_reason[k].reason));
+            labels[k] =
+                csm_xstrdup(csm_ds_string(ds, (int32_t)w->by_reason[k].reason));
             y[k] = csm_major(ctx, w->by_reason[k].mrr);
         }
         if (other) {
             int64_t rest = 0;
             for (size_t i = top; i < w->n_by_reason; i++)
                 rest += w->by_reason[i].mrr;
-            labels[k] = csm_xasprintf("%zu other reasons",
-                                      w->n_by_reason - top);
+            labels[k] =
+                csm_xasprintf("%zu other reasons", w->n_by_reason - top);
             y[k++] = csm_major(ctx, rest);
         }
         if (w->no_reason_logos) {
@@ -315,11 +322,11 @@ void csm_build_churn_reasons(csm_section *sec, const csm_def_section *def,
     };
     csm_table_row(t, tot);
     t->u.table.total_rows = 1;
-    char *cap = csm_xasprintf("Churns in %s, matched to churn_reasons.csv "
-                              "(a row dated in the churn month, or up to %d "
-                              "month%s off).",
-                              span, cr->match_months,
-                              cr->match_months == 1 ? "" : "s");
+    char *cap =
+        csm_xasprintf("Churns in %s, matched to churn_reasons.csv "
+                      "(a row dated in the churn month, or up to %d "
+                      "month%s off).",
+                      span, cr->match_months, cr->match_months == 1 ? "" : "s");
     csm_block_caption(t, cap);
     free(cap);
 
@@ -327,8 +334,7 @@ void csm_build_churn_reasons(csm_section *sec, const csm_def_section *def,
     csm_table_column(ct, "category", "Category", CSM_CELL_TEXT, 0);
     csm_table_column(ct, "customers", "Customers", CSM_CELL_INT, 0);
     csm_table_column(ct, "mrr", "MRR", CSM_CELL_MONEY, 0);
-    csm_table_column(ct, "share_logos", "Share of customers", CSM_CELL_RATE,
-                     0);
+    csm_table_column(ct, "share_logos", "Share of customers", CSM_CELL_RATE, 0);
     csm_table_column(ct, "share_mrr", "Share of MRR", CSM_CELL_RATE, 0);
     static const csm_reason_category order[3] = {CSM_REASON_CONTROLLABLE,
                                                  CSM_REASON_UNCONTROLLABLE,
@@ -372,9 +378,9 @@ void csm_build_churn_reasons(csm_section *sec, const csm_def_section *def,
 
     /* The data-quality gap: churns with no reason recorded. */
     long max_missing = csm_def_option_int(def, spec, "missing");
-    char *gt = csm_xasprintf(
-        "Churns without a reason, %s..%s", csm_month_format(cr->list_from, mb1),
-        csm_month_format(cr->list_to, mb2));
+    char *gt = csm_xasprintf("Churns without a reason, %s..%s",
+                             csm_month_format(cr->list_from, mb1),
+                             csm_month_format(cr->list_to, mb2));
     csm_block *mt = csm_section_table(sec, gt, "churn_missing");
     free(gt);
     mt->u.table.detail = true;
@@ -416,8 +422,7 @@ static const char *const outcome_title[CSM_REFERRAL_OUTCOMES] = {
     "Referred customer not named", "Credited to an earlier referral"};
 
 void csm_build_referrals(csm_section *sec, const csm_def_section *def,
-                         const csm_section_spec *spec,
-                         const csm_build_ctx *ctx)
+                         const csm_section_spec *spec, const csm_build_ctx *ctx)
 {
     const csm_referrals *r = ctx->m->referrals;
     const csm_dataset *ds = ctx->ds;
@@ -466,8 +471,8 @@ void csm_build_referrals(csm_section *sec, const csm_def_section *def,
     free(hi);
     free(d);
 
-    csm_block *t = csm_section_table(sec, "Referrals by month",
-                                     "referrals_month");
+    csm_block *t =
+        csm_section_table(sec, "Referrals by month", "referrals_month");
     char *clo = csm_xasprintf("%s CI low", lv);
     char *chi = csm_xasprintf("%s CI high", lv);
     csm_table_column(t, "month", "Month", CSM_CELL_TEXT, 0);
@@ -544,8 +549,8 @@ void csm_build_restatements(csm_section *sec, const csm_def_section *def,
         return;
     }
     long max_rows = csm_def_option_int(def, spec, "rows");
-    csm_block *t = csm_section_table(sec, "Restated figures",
-                                     "restated_figures");
+    csm_block *t =
+        csm_section_table(sec, "Restated figures", "restated_figures");
     t->u.table.detail = true;
     csm_table_column(t, "month", "Month", CSM_CELL_TEXT, 0);
     csm_table_column(t, "metric", "Metric", CSM_CELL_TEXT, 2);
@@ -567,8 +572,8 @@ void csm_build_restatements(csm_section *sec, const csm_def_section *def,
         "%zu figure%s reported by the earlier run (%s) differ%s now%s. "
         "Values as the JSON has them: money in minor units, rates as "
         "fractions.",
-        rs->total_figures, rs->total_figures == 1 ? "" : "s",
-        rs->previous_path, rs->total_figures == 1 ? "s" : "",
+        rs->total_figures, rs->total_figures == 1 ? "" : "s", rs->previous_path,
+        rs->total_figures == 1 ? "s" : "",
         shown < rs->total_figures ? "; the first ones are listed" : "");
     if (rs->total_figures == 0) {
         free(cap);
@@ -585,8 +590,8 @@ void csm_build_restatements(csm_section *sec, const csm_def_section *def,
                           "to list the customers whose rows changed.");
         return;
     }
-    csm_block *ct = csm_section_table(sec, "Changed customers",
-                                      "restated_customers");
+    csm_block *ct =
+        csm_section_table(sec, "Changed customers", "restated_customers");
     ct->u.table.detail = true;
     csm_table_column(ct, "customer", "Customer", CSM_CELL_TEXT, 1);
     csm_table_column(ct, "month", "Month", CSM_CELL_TEXT, 0);
@@ -607,14 +612,12 @@ void csm_build_restatements(csm_section *sec, const csm_def_section *def,
         };
         csm_table_row(ct, row);
     }
-    cap = csm_xasprintf("%zu customer-month%s changed between the data "
-                        "folders (%s before)%s.",
-                        rs->total_customers,
-                        rs->total_customers == 1 ? "" : "s",
-                        rs->previous_data,
-                        shown < rs->total_customers
-                            ? "; the first ones are listed"
-                            : "");
+    cap = csm_xasprintf(
+        "%zu customer-month%s changed between the data "
+        "folders (%s before)%s.",
+        rs->total_customers, rs->total_customers == 1 ? "" : "s",
+        rs->previous_data,
+        shown < rs->total_customers ? "; the first ones are listed" : "");
     csm_block_caption(ct, cap);
     free(cap);
 }

@@ -29,11 +29,10 @@ static void band_chart(csm_section *sec, const csm_build_ctx *ctx,
         y[3][i] = (double)hm->unscored.logos;
         any_unscored = any_unscored || hm->unscored.logos > 0;
     }
-    csm_block *c = csm_section_chart(sec, "Health bands over time",
-                                     CSM_AXIS_COUNT);
+    csm_block *c =
+        csm_section_chart(sec, "Health bands over time", CSM_AXIS_COUNT);
     csm_chart_x(c, (const char *const *)labels, NULL, n);
-    static const char *const names[4] = {"Red", "Yellow", "Green",
-                                         "No score"};
+    static const char *const names[4] = {"Red", "Yellow", "Green", "No score"};
     static const csm_cell_tone tones[4] = {CSM_TONE_RED, CSM_TONE_YELLOW,
                                            CSM_TONE_GREEN, CSM_TONE_MUTED};
     for (int s = 0; s < (any_unscored ? 4 : 3); s++) {
@@ -84,8 +83,7 @@ static void band_table(csm_section *sec, const csm_build_ctx *ctx,
     csm_table_column(t, "mrr_share", "Share of MRR", CSM_CELL_RATE, 0);
     const csm_health_tally *tl[4] = {&hm->green, &hm->yellow, &hm->red,
                                      &hm->unscored};
-    static const char *const names[4] = {"Green", "Yellow", "Red",
-                                         "No score"};
+    static const char *const names[4] = {"Green", "Yellow", "Red", "No score"};
     static const csm_cell_tone tones[4] = {CSM_TONE_GREEN, CSM_TONE_YELLOW,
                                            CSM_TONE_RED, CSM_TONE_NONE};
     long logos = 0;
@@ -146,10 +144,10 @@ static void check_blocks(csm_section *sec, const csm_build_ctx *ctx,
     csm_table_column(t, "hi", chi, CSM_CELL_RATE, 0);
     free(clo);
     free(chi);
-    const csm_prop_ci *band[5] = {&p->green, &p->yellow, &p->red,
-                                  &p->unscored, &p->all_scored};
-    static const char *const names[5] = {"Green", "Yellow", "Red",
-                                         "No score", "All scored"};
+    const csm_prop_ci *band[5] = {&p->green, &p->yellow, &p->red, &p->unscored,
+                                  &p->all_scored};
+    static const char *const names[5] = {"Green", "Yellow", "Red", "No score",
+                                         "All scored"};
     static const csm_cell_tone tones[5] = {CSM_TONE_GREEN, CSM_TONE_YELLOW,
                                            CSM_TONE_RED, CSM_TONE_NONE,
                                            CSM_TONE_STRONG};
@@ -294,8 +292,7 @@ static void at_risk_table(csm_section *sec, const csm_build_ctx *ctx,
         }
         if (nw == 0)
             snprintf(weak, sizeof weak, "%s",
-                     csm_health_supplied(h, rm, c) ? "(score supplied)"
-                                                   : "");
+                     csm_health_supplied(h, rm, c) ? "(score supplied)" : "");
         int32_t owner = csm_ds_attr(ds, rm, CSM_ATTR_OWNER, c);
         int32_t seg = csm_ds_attr(ds, rm, CSM_ATTR_SEGMENT, c);
         /* One decimal, unless rounding would show a score on the other
@@ -312,8 +309,7 @@ static void at_risk_table(csm_section *sec, const csm_build_ctx *ctx,
             csm_cell_text(owner == CSM_NA ? "" : csm_ds_string(ds, owner)),
             csm_cell_text(seg == CSM_NA ? "" : csm_ds_string(ds, seg)),
             csm_cell_money(v[i].mrr),
-            csm_cell_tone_set(csm_cell_text(csm_health_band_name(band)),
-                              tone),
+            csm_cell_tone_set(csm_cell_text(csm_health_band_name(band)), tone),
             has ? csm_cell_number(score, dec) : csm_cell_na(),
             csm_cell_text(weak),
         };
@@ -331,8 +327,7 @@ static void at_risk_table(csm_section *sec, const csm_build_ctx *ctx,
         "%zu active customers are %s, with %s %s of MRR (%s of all MRR); the "
         "%zu largest are listed. Weakest components: the two lowest "
         "component scores (0-100) behind the score.",
-        n, bands, csm_format_money(risk_mrr, ds->decimals, 0, b1),
-        ds->currency,
+        n, bands, csm_format_money(risk_mrr, ds->decimals, 0, b1), ds->currency,
         csm_format_rate(csm_ratio_i64(risk_mrr, all_mrr).value, 1, 0, b2),
         shown);
     csm_block_caption(t, cap);

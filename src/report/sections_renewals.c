@@ -46,9 +46,8 @@ static void sum_row(csm_block *b, const char *label, const renewal_sum *s,
 {
     bool def = s->up > 0 && s->pending == 0;
     csm_prop_ci ci = {0};
-    if (def &&
-        csm_stats_wilson((size_t)s->renewed, (size_t)s->up, level, &ci) !=
-            CSM_OK)
+    if (def && csm_stats_wilson((size_t)s->renewed, (size_t)s->up, level,
+                                &ci) != CSM_OK)
         def = false;
     csm_cell row[10] = {
         csm_cell_text(label),
@@ -69,9 +68,8 @@ static void sum_row(csm_block *b, const char *label, const renewal_sum *s,
     csm_table_row(b, row);
 }
 
-static csm_block *sum_table(csm_section *sec, const char *title,
-                            const char *id, const char *key_title,
-                            const char *lv)
+static csm_block *sum_table(csm_section *sec, const char *title, const char *id,
+                            const char *key_title, const char *lv)
 {
     csm_block *b = csm_section_table(sec, title, id);
     char *lo = csm_xasprintf("%s CI low", lv);
@@ -120,11 +118,11 @@ static void rate_chart(csm_section *sec, const csm_build_ctx *ctx,
         gd[i] = s && s->gross_dollar_rate.defined;
         g[i] = gd[i] ? s->gross_dollar_rate.value : 0;
     }
-    csm_block *c = csm_section_chart(sec, "Renewal rate by month",
-                                     CSM_AXIS_RATE);
+    csm_block *c =
+        csm_section_chart(sec, "Renewal rate by month", CSM_AXIS_RATE);
     csm_chart_x(c, (const char *const *)labels, NULL, n);
-    csm_series *se = csm_chart_series(c, "Logo renewal rate", CSM_SERIES_LINE,
-                                      y, d);
+    csm_series *se =
+        csm_chart_series(c, "Logo renewal rate", CSM_SERIES_LINE, y, d);
     csm_series_band(se, lo, hi, n);
     csm_chart_series(c, "Gross dollar renewal rate", CSM_SERIES_LINE, g, gd);
     c->u.chart.y_title = csm_xstrdup("Renewed of those up for renewal");
@@ -149,8 +147,7 @@ static void rate_chart(csm_section *sec, const csm_build_ctx *ctx,
 }
 
 void csm_build_renewals(csm_section *sec, const csm_def_section *def,
-                        const csm_section_spec *spec,
-                        const csm_build_ctx *ctx)
+                        const csm_section_spec *spec, const csm_build_ctx *ctx)
 {
     const csm_renewals *r = ctx->m->renewals;
     const csm_dataset *ds = ctx->ds;
@@ -170,8 +167,8 @@ void csm_build_renewals(csm_section *sec, const csm_def_section *def,
     /* Per month, with mid-term churn beside: the churn of customers that
      * were not up for renewal. */
     bool grace = r->grace_months > 0;
-    csm_block *t = csm_section_table(sec, "Renewals by month",
-                                     "renewals_month");
+    csm_block *t =
+        csm_section_table(sec, "Renewals by month", "renewals_month");
     char *clo = csm_xasprintf("%s CI low", lv);
     char *chi = csm_xasprintf("%s CI high", lv);
     csm_table_column(t, "month", "Month", CSM_CELL_TEXT, 0);
@@ -238,8 +235,8 @@ void csm_build_renewals(csm_section *sec, const csm_def_section *def,
            r->all.period[CSM_PERIOD_QUARTER][q_last].start <= rmon)
         q_last++;
     size_t q_first = q_last > (size_t)nq ? q_last - (size_t)nq : 0;
-    csm_block *qt = csm_section_table(sec, "Renewals by quarter",
-                                      "renewals_quarter");
+    csm_block *qt =
+        csm_section_table(sec, "Renewals by quarter", "renewals_quarter");
     clo = csm_xasprintf("%s CI low", lv);
     chi = csm_xasprintf("%s CI high", lv);
     csm_table_column(qt, "quarter", "Quarter", CSM_CELL_TEXT, 0);
@@ -299,8 +296,9 @@ void csm_build_renewals(csm_section *sec, const csm_def_section *def,
         sum_months(&r->by_segment[i].t, from, rm, &s);
         if (s.up == 0)
             continue;
-        sum_row(sg, *r->by_segment[i].value ? r->by_segment[i].value
-                                            : "(no segment)",
+        sum_row(sg,
+                *r->by_segment[i].value ? r->by_segment[i].value
+                                        : "(no segment)",
                 &s, r->ci_level, false);
     }
     sum_row(sg, "All", &all, r->ci_level, true);

@@ -82,14 +82,12 @@ csm_cell csm_cell_prop(const csm_prop_ci *ci)
 
 csm_cell csm_cell_prop_lo(const csm_prop_ci *ci)
 {
-    return ci->defined ? csm_cell_rate(csm_ratio_value(ci->lo))
-                       : csm_cell_na();
+    return ci->defined ? csm_cell_rate(csm_ratio_value(ci->lo)) : csm_cell_na();
 }
 
 csm_cell csm_cell_prop_hi(const csm_prop_ci *ci)
 {
-    return ci->defined ? csm_cell_rate(csm_ratio_value(ci->hi))
-                       : csm_cell_na();
+    return ci->defined ? csm_cell_rate(csm_ratio_value(ci->hi)) : csm_cell_na();
 }
 
 csm_cell csm_cell_stat(csm_stats_value v, int decimals)
@@ -99,8 +97,7 @@ csm_cell csm_cell_stat(csm_stats_value v, int decimals)
 
 csm_cell csm_cell_stat_rate(csm_stats_value v)
 {
-    return v.defined ? csm_cell_rate(csm_ratio_value(v.value))
-                     : csm_cell_na();
+    return v.defined ? csm_cell_rate(csm_ratio_value(v.value)) : csm_cell_na();
 }
 
 double csm_major(const csm_build_ctx *ctx, int64_t minor)

@@ -53,17 +53,15 @@ static void board_open_def(board *b, const char *rel, int back,
     char *path = tu_path(rel);
     assert_int_equal(tu_load(path, &b->cfg, &b->ds, &b->diag), CSM_OK);
     free(path);
-    assert_int_equal(csm_metrics_run(b->ds, &b->cfg,
-                                     b->ds->n_months - 1 - back, &b->m,
-                                     &b->diag),
+    assert_int_equal(csm_metrics_run(b->ds, &b->cfg, b->ds->n_months - 1 - back,
+                                     &b->m, &b->diag),
                      CSM_OK);
     if (def_text) {
-        assert_int_equal(csm_report_def_parse("test.report", def_text,
-                                              strlen(def_text),
-                                              csm_section_specs,
-                                              csm_n_section_specs, &b->def,
-                                              &b->diag),
-                         CSM_OK);
+        assert_int_equal(
+            csm_report_def_parse("test.report", def_text, strlen(def_text),
+                                 csm_section_specs, csm_n_section_specs,
+                                 &b->def, &b->diag),
+            CSM_OK);
     } else {
         char *dp = tu_path("reports/board.report");
         assert_int_equal(csm_report_def_load(dp, csm_section_specs,
@@ -105,8 +103,7 @@ static const csm_section *section(const board *b, const char *id)
 }
 
 /* The first block of section id whose title starts with `title`. */
-static const csm_block *block(const board *b, const char *id,
-                              const char *title)
+static const csm_block *block(const board *b, const char *id, const char *title)
 {
     const csm_section *s = section(b, id);
     for (size_t i = 0; i < s->n_blocks; i++)
@@ -153,8 +150,7 @@ static long row_of(const csm_table *t, const char *key)
     return -1;
 }
 
-static const csm_cell *at(const csm_table *t, const char *key,
-                          const char *cid)
+static const csm_cell *at(const csm_table *t, const char *key, const char *cid)
 {
     long r = row_of(t, key);
     if (r < 0)
@@ -224,8 +220,7 @@ static void is_ratio(const csm_cell *c, csm_ratio r)
         is_na(c);
 }
 
-static void is_ci(const csm_cell *lo, const csm_cell *hi,
-                  const csm_prop_ci *ci)
+static void is_ci(const csm_cell *lo, const csm_cell *hi, const csm_prop_ci *ci)
 {
     if (!ci->defined) {
         is_na(lo);
@@ -340,19 +335,18 @@ static void test_basic(void **state)
     /* Headline: twelve tiles, in the order of issue 5. */
     const csm_block *tb = &section(&b, "headline")->blocks[0];
     assert_int_equal(tb->kind, CSM_BLOCK_TILES);
-    static const char *const labels[] = {
-        "ARR",
-        "MRR",
-        "NRR (12 months)",
-        "GRR (12 months)",
-        "Logo retention (12 months)",
-        "Renewal rate (logos)",
-        "Median TTFV (days)",
-        "CRC:CAC (12 months)",
-        "Referral rate (12 months)",
-        "Quick ratio (12 months)",
-        "Net new MRR",
-        "Customers"};
+    static const char *const labels[] = {"ARR",
+                                         "MRR",
+                                         "NRR (12 months)",
+                                         "GRR (12 months)",
+                                         "Logo retention (12 months)",
+                                         "Renewal rate (logos)",
+                                         "Median TTFV (days)",
+                                         "CRC:CAC (12 months)",
+                                         "Referral rate (12 months)",
+                                         "Quick ratio (12 months)",
+                                         "Net new MRR",
+                                         "Customers"};
     assert_int_equal(tb->u.tiles.n_tiles, 12);
     for (size_t i = 0; i < 12; i++)
         assert_string_equal(tb->u.tiles.tiles[i].label, labels[i]);
@@ -646,8 +640,8 @@ static void test_health(void **state)
     is_int(at(ck, "All scored", "n"), (int64_t)p->all_scored.n);
     const csm_block *nb = block(&b, "health", "What the check says");
     char a[CSM_FMT_BUFSZ];
-    char *auc = csm_xasprintf("AUC %s (",
-                              csm_format_number(p->auc.auc, 2, 0, a));
+    char *auc =
+        csm_xasprintf("AUC %s (", csm_format_number(p->auc.auc, 2, 0, a));
     contains(nb->u.notes.lines[0], auc);
     free(auc);
     contains(nb->u.notes.lines[1], "Red as a churn flag: precision");
@@ -811,9 +805,9 @@ static void test_demo_blocks(void **state)
 
     /* Sections in the order of board.report. */
     static const char *const order[] = {
-        "headline",      "bridge",    "retention",    "renewals",
-        "cohorts",       "onboarding", "health",      "economics",
-        "churn_reasons", "referrals", "restatements", "definitions",
+        "headline",      "bridge",     "retention",    "renewals",
+        "cohorts",       "onboarding", "health",       "economics",
+        "churn_reasons", "referrals",  "restatements", "definitions",
         "data_quality"};
     assert_int_equal(b.r->n_sections, 13);
     for (size_t i = 0; i < 13; i++) {
@@ -822,10 +816,8 @@ static void test_demo_blocks(void **state)
     }
 
     /* Headline tiles against the families. */
-    is_ratio(&tile(&b, "NRR (12 months)")->value,
-             m->retention->current[2].nrr);
-    is_ratio(&tile(&b, "GRR (12 months)")->value,
-             m->retention->current[2].grr);
+    is_ratio(&tile(&b, "NRR (12 months)")->value, m->retention->current[2].nrr);
+    is_ratio(&tile(&b, "GRR (12 months)")->value, m->retention->current[2].grr);
     is_ratio(&tile(&b, "Logo retention (12 months)")->value,
              m->retention->current[2].logo_retention);
     is_ratio(&tile(&b, "Renewal rate (logos)")->value,
@@ -988,7 +980,8 @@ static void test_demo_blocks(void **state)
     const csm_ttfv_summary *o = &m->ttfv->overall;
     is_number(at(ot, "Median (days)", "value"), o->median.median.value);
     is_number(at(ot, "Median (days)", "lo"), o->median.lower.value);
-    is_rate(at(ot, "Reached within 30 days", "value"), o->within[0].share.value);
+    is_rate(at(ot, "Reached within 30 days", "value"),
+            o->within[0].share.value);
     is_rate(at(ot, "Reached within 90 days", "hi"), o->within[2].hi.value);
     is_rate(at(ot, "Churned before first value", "value"),
             o->churned_before_value.estimate);
@@ -1032,9 +1025,9 @@ static void test_demo_blocks(void **state)
     int64_t last = INT64_MAX;
     size_t n_risk = 0;
     for (size_t c = 0; c < b.ds->n_customers; c++)
-        n_risk += csm_ds_active(b.ds, rm, c) &&
-                  (csm_health_band(m->health, rm, c) &
-                   (CSM_BAND_RED | CSM_BAND_YELLOW));
+        n_risk +=
+            csm_ds_active(b.ds, rm, c) && (csm_health_band(m->health, rm, c) &
+                                           (CSM_BAND_RED | CSM_BAND_YELLOW));
     for (size_t r = 0; r < ar->n_rows; r++) {
         const char *id = at_row(ar, r, "customer")->v.text;
         uint32_t c = csm_ds_find_customer(b.ds, id);
@@ -1047,7 +1040,8 @@ static void test_demo_blocks(void **state)
         assert_true(band == CSM_BAND_RED || band == CSM_BAND_YELLOW);
         is_text(at_row(ar, r, "name"), b.ds->names[c]);
         int32_t ow = csm_ds_attr(b.ds, rm, CSM_ATTR_OWNER, c);
-        is_text(at_row(ar, r, "owner"), ow == CSM_NA ? "" : csm_ds_string(b.ds, ow));
+        is_text(at_row(ar, r, "owner"),
+                ow == CSM_NA ? "" : csm_ds_string(b.ds, ow));
     }
     /* Nobody left out is larger than the last one listed. */
     size_t larger = 0;
@@ -1057,8 +1051,7 @@ static void test_demo_blocks(void **state)
                    (CSM_BAND_RED | CSM_BAND_YELLOW)) &&
                   csm_ds_mrr(b.ds, rm, c) > last;
     assert_true(larger <= 14);
-    char *cnt = csm_xasprintf("%zu active customers are red or yellow",
-                              n_risk);
+    char *cnt = csm_xasprintf("%zu active customers are red or yellow", n_risk);
     contains(block(&b, "health", "Largest accounts at risk")->caption, cnt);
     free(cnt);
 
@@ -1072,9 +1065,8 @@ static void test_demo_blocks(void **state)
         is_ratio(at(rf, mb, "rate"), x->rate);
         is_ci(at(rf, mb, "lo"), at(rf, mb, "hi"), &x->rate_ci);
     }
-    assert_non_null(block(&b, "referrals", "Referral rate")
-                        ->u.chart.series[0]
-                        .lo);
+    assert_non_null(
+        block(&b, "referrals", "Referral rate")->u.chart.series[0].lo);
 
     /* Churn reasons: the demo has more reasons than bars. */
     const csm_block *bc = block(&b, "churn_reasons", "Churned MRR by reason");
@@ -1100,22 +1092,22 @@ static void test_demo_blocks(void **state)
 static void test_options(void **state)
 {
     (void)state;
-    static const char def[] =
-        "report = board\n"
-        "title = Test\n"
-        "[section cohorts]\n"
-        "basis = logo\n"
-        "grouping = month\n"
-        "cohorts = 4\n"
-        "ages = 5\n"
-        "step = 1\n"
-        "[section churn_reasons]\n"
-        "window = 1\n"
-        "[section renewals]\n"
-        "months = 3\n";
+    static const char def[] = "report = board\n"
+                              "title = Test\n"
+                              "[section cohorts]\n"
+                              "basis = logo\n"
+                              "grouping = month\n"
+                              "cohorts = 4\n"
+                              "ages = 5\n"
+                              "step = 1\n"
+                              "[section churn_reasons]\n"
+                              "window = 1\n"
+                              "[section renewals]\n"
+                              "months = 3\n";
     board b;
     board_open_def(&b, "fixtures/demo", 0, def, NULL);
-    const csm_block *hm = block(&b, "cohorts", "Logo retention by signup month");
+    const csm_block *hm =
+        block(&b, "cohorts", "Logo retention by signup month");
     const csm_heatmap *h = &hm->u.heatmap;
     assert_string_equal(h->row_title, "Signup month");
     assert_int_equal(h->n_cols, 6);
@@ -1496,13 +1488,13 @@ static void test_end_to_end(void **state)
 {
     (void)state;
     char *dir = tu_tempdir("board-e2e");
-    char *out1 = csm_xasprintf("%s/one", dir), *out2 = csm_xasprintf("%s/two",
-                                                                   dir);
+    char *out1 = csm_xasprintf("%s/one", dir),
+         *out2 = csm_xasprintf("%s/two", dir);
     char *data = tu_path("fixtures/demo");
     setenv("SOURCE_DATE_EPOCH", "1761955200", 1);
     for (int i = 0; i < 2; i++) {
-        const char *args[] = {"report",   "board",          "--data",
-                              data,       "--out",          i ? out2 : out1,
+        const char *args[] = {"report",   "board",         "--data",
+                              data,       "--out",         i ? out2 : out1,
                               "--format", "pdf,xlsx,json", NULL};
         char *so, *se;
         int rc = tu_run(args, &so, &se);
@@ -1554,13 +1546,13 @@ static void test_end_to_end(void **state)
         const char *numfmt;
     } kpi[12];
     size_t nk = 0;
-#define KPI(lab, fn, val, fmt_)                                               \
-    do {                                                                      \
-        kpi[nk].label = lab;                                                  \
-        fn;                                                                   \
-        kpi[nk].v = (val);                                                    \
-        kpi[nk].numfmt = fmt_;                                                \
-        nk++;                                                                 \
+#define KPI(lab, fn, val, fmt_)                                                \
+    do {                                                                       \
+        kpi[nk].label = lab;                                                   \
+        fn;                                                                    \
+        kpi[nk].v = (val);                                                     \
+        kpi[nk].numfmt = fmt_;                                                 \
+        nk++;                                                                  \
     } while (0)
     KPI("ARR (USD)", csm_format_money(12 * closing, 2, 0, kpi[nk].text),
         (double)(12 * closing) / 100.0, "#,##0.00");
@@ -1572,8 +1564,8 @@ static void test_end_to_end(void **state)
     v = jnum(j, "retention.m12.grr");
     KPI("GRR (12 months)", csm_format_rate(v, 1, 0, kpi[nk].text), v, "0.0%");
     v = jnum(j, "retention.m12.logo_retention");
-    KPI("Logo retention (12 months)", csm_format_rate(v, 1, 0, kpi[nk].text),
-        v, "0.0%");
+    KPI("Logo retention (12 months)", csm_format_rate(v, 1, 0, kpi[nk].text), v,
+        "0.0%");
     assert_string_equal(jget(j, "renewals.current.month")->text, "2025-10");
     v = jnum(j, "renewals.current.logo_rate");
     KPI("Renewal rate (logos)", csm_format_rate(v, 1, 0, kpi[nk].text), v,
@@ -1585,11 +1577,11 @@ static void test_end_to_end(void **state)
     KPI("CRC:CAC (12 months)", csm_format_number(v, 2, 0, kpi[nk].text), v,
         "#,##0.00");
     v = jnum(j, "referrals.current.rate");
-    KPI("Referral rate (12 months)", csm_format_rate(v, 1, 0, kpi[nk].text),
-        v, "0.0%");
+    KPI("Referral rate (12 months)", csm_format_rate(v, 1, 0, kpi[nk].text), v,
+        "0.0%");
     v = jnum(j, "quick_ratio.quick_ratio_t12");
-    KPI("Quick ratio (12 months)", csm_format_number(v, 1, 0, kpi[nk].text),
-        v, "#,##0.0");
+    KPI("Quick ratio (12 months)", csm_format_number(v, 1, 0, kpi[nk].text), v,
+        "#,##0.0");
     KPI("Net new MRR (USD)", csm_format_money(net_new, 2, 0, kpi[nk].text),
         (double)net_new / 100.0, "#,##0.00");
     KPI("Customers", csm_format_int(logos, 0, kpi[nk].text), (double)logos,
@@ -1658,18 +1650,17 @@ static void test_end_to_end(void **state)
     char ref[16];
     snprintf(ref, sizeof ref, "A%d", lr);
     x_text(&w, 2, ref, "2025-10");
-    static const char *const keys[] = {"opening",     "new",   "reactivation",
-                                       "expansion",   "contraction", "churn",
-                                       "fx",          "closing"};
+    static const char *const keys[] = {
+        "opening",     "new",   "reactivation", "expansion",
+        "contraction", "churn", "fx",           "closing"};
     for (size_t k = 0; k < 8; k++) {
         snprintf(ref, sizeof ref, "%c%d", (char)('B' + k), lr);
-        x_number(&w, 2, ref, (double)jint(last, keys[k]) / 100.0,
-                 "#,##0.00");
+        x_number(&w, 2, ref, (double)jint(last, keys[k]) / 100.0, "#,##0.00");
     }
     snprintf(ref, sizeof ref, "I%d", lr);
     xcell cc = xget(&w, 2, ref);
-    char *want_f = csm_xasprintf("B%d+C%d+D%d+E%d-F%d-G%d+H%d", lr, lr, lr,
-                                 lr, lr, lr, lr);
+    char *want_f = csm_xasprintf("B%d+C%d+D%d+E%d-F%d-G%d+H%d", lr, lr, lr, lr,
+                                 lr, lr, lr);
     assert_non_null(cc.formula);
     assert_string_equal(cc.formula, want_f);
     free(want_f);
@@ -1703,16 +1694,11 @@ static void test_end_to_end(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_trend_text),
-        cmocka_unit_test(test_basic),
-        cmocka_unit_test(test_renewals),
-        cmocka_unit_test(test_health),
-        cmocka_unit_test(test_finance),
-        cmocka_unit_test(test_demo_blocks),
-        cmocka_unit_test(test_options),
-        cmocka_unit_test(test_restatements),
-        cmocka_unit_test(test_degenerate),
-        cmocka_unit_test(test_end_to_end),
+        cmocka_unit_test(test_trend_text), cmocka_unit_test(test_basic),
+        cmocka_unit_test(test_renewals),   cmocka_unit_test(test_health),
+        cmocka_unit_test(test_finance),    cmocka_unit_test(test_demo_blocks),
+        cmocka_unit_test(test_options),    cmocka_unit_test(test_restatements),
+        cmocka_unit_test(test_degenerate), cmocka_unit_test(test_end_to_end),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -127,13 +127,13 @@ static void write_ttfv_set(const char *dir)
         int y = 2024 + k / 12, mo = k % 12 + 1;
         csm_strbuf b = {0};
         csm_strbuf_printf(&b, "customer_id,mrr,contract_start,"
-                               "first_value_date\n");
+                              "first_value_date\n");
         for (size_t i = 0; i < sizeof ttfv_customers / sizeof *ttfv_customers;
              i++) {
             const tcust *c = &ttfv_customers[i];
             if (k >= c->from)
                 csm_strbuf_printf(&b, "%s,100,%s,%s\n", c->id, c->start,
-                                   c->value);
+                                  c->value);
         }
         char name[64];
         snprintf(name, sizeof name, "snapshots/%04d-%02d.csv", y, mo);
@@ -164,9 +164,8 @@ static void run_open(run *x, void (*writer)(const char *), const char *tag,
     if (level > 0)
         x->cfg.ci_level = level;
     assert_int_equal(tu_load(x->dir, &x->cfg, &x->ds, &x->diag), CSM_OK);
-    assert_int_equal(csm_metrics_run(x->ds, &x->cfg,
-                                     x->ds->n_months - 1 - back, &x->m,
-                                     &x->diag),
+    assert_int_equal(csm_metrics_run(x->ds, &x->cfg, x->ds->n_months - 1 - back,
+                                     &x->m, &x->diag),
                      CSM_OK);
     assert_non_null(x->m->trends);
 }
@@ -253,18 +252,16 @@ static void test_retention_series(void **state)
 
     /* Renewal rate: the last 12 of the 15 defined months, 2024-05 ..
      * 2025-04.  f(0:11, c(1, 0.8, 1, 1, 1, 1, 1, 1, 1, 1, 0.75, 1)) */
-    static const char *const rm[] = {"2024-05", "2024-06", "2024-07",
-                                     "2024-08", "2024-09", "2024-10",
-                                     "2024-11", "2024-12", "2025-01",
-                                     "2025-02", "2025-03", "2025-04"};
+    static const char *const rm[] = {
+        "2024-05", "2024-06", "2024-07", "2024-08", "2024-09", "2024-10",
+        "2024-11", "2024-12", "2025-01", "2025-02", "2025-03", "2025-04"};
     static const double rx[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
     static const double ry[] = {1, 0.8, 1, 1, 1, 1, 1, 1, 1, 1, 0.75, 1};
     assert_points(ser(&x, CSM_TREND_RENEWAL_RATE), rm, rx, ry, 12);
     static const double ren_fit[6] = {
-        0.97115384615384703,  -0.001573426573426634, 0.0077220499389362889,
-        -0.018779226059348814, 0.015632372912495543, 0.84262963297073545};
-    assert_fit(&ser(&x, CSM_TREND_RENEWAL_RATE)->fit, ren_fit,
-               CSM_TREND_FLAT);
+        0.97115384615384703,   -0.001573426573426634, 0.0077220499389362889,
+        -0.018779226059348814, 0.015632372912495543,  0.84262963297073545};
+    assert_fit(&ser(&x, CSM_TREND_RENEWAL_RATE)->fit, ren_fit, CSM_TREND_FLAT);
 
     /* No contract_start: no TTFV subjects, no points, no fit. */
     const csm_series_trend *tv = ser(&x, CSM_TREND_TTFV_MEDIAN);
@@ -304,9 +301,9 @@ static void test_max_points(void **state)
     static const double y[] = {0.88, 0.92, 0.98};
     static const double xs[] = {0, 1, 2};
     assert_points(ser(&x, CSM_TREND_NRR), m4 + 1, xs, y, 3);
-    static const double fit[6] = {
-        0.87666666666666704,   0.049999999999999885, 0.0057735026918962979,
-        -0.023359307248090204, 0.12335930724808997,  0.073186395040328034};
+    static const double fit[6] = {0.87666666666666704,   0.049999999999999885,
+                                  0.0057735026918962979, -0.023359307248090204,
+                                  0.12335930724808997,   0.073186395040328034};
     assert_fit(&ser(&x, CSM_TREND_NRR)->fit, fit, CSM_TREND_FLAT);
     assert_int_equal(ser(&x, CSM_TREND_RENEWAL_RATE)->n, 3);
     run_close(&x);
@@ -348,9 +345,9 @@ static void test_ttfv_quarters(void **state)
     static const double xs[] = {0, 2, 4};
     static const double ys[] = {20, 30, 45};
     assert_points(t, q, xs, ys, 3);
-    static const double fit[6] = {
-        19.1666666666666714,  6.2499999999999982,  0.72168783648703383,
-        -2.9199134060112186, 15.419913406011215, 0.073186395040327534};
+    static const double fit[6] = {19.1666666666666714, 6.2499999999999982,
+                                  0.72168783648703383, -2.9199134060112186,
+                                  15.419913406011215,  0.073186395040327534};
     assert_fit(&t->fit, fit, CSM_TREND_FLAT);
     run_close(&x);
 
@@ -404,17 +401,16 @@ static void test_json(void **state)
     near(csm_jval_get(n, "p_value")->num, 0.0056232873156311144);
     const csm_jval *pts = csm_jval_get(n, "points");
     assert_int_equal(pts->n, 4);
-    assert_string_equal(csm_jval_get(&pts->items[3], "month")->text,
-                        "2025-04");
+    assert_string_equal(csm_jval_get(&pts->items[3], "month")->text, "2025-04");
     near(csm_jval_get(&pts->items[3], "y")->num, 0.98);
     /* No TTFV points: every fit figure is null, n is 0. */
     const csm_jval *tv = csm_jval_get(tr, "ttfv_median");
     assert_string_equal(csm_jval_get(tv, "unit")->text, "days");
     assert_string_equal(csm_jval_get(tv, "n")->text, "0");
     assert_false(csm_jval_get(tv, "defined")->b);
-    static const char *const nulls[] = {"from",      "to",      "slope",
-                                        "slope_se",  "slope_ci", "intercept",
-                                        "p_value",   "verdict"};
+    static const char *const nulls[] = {"from",     "to",       "slope",
+                                        "slope_se", "slope_ci", "intercept",
+                                        "p_value",  "verdict"};
     for (size_t i = 0; i < sizeof nulls / sizeof *nulls; i++)
         assert_int_equal(csm_jval_get(tv, nulls[i])->type, CSM_JNULL);
     csm_jval_free(doc);
@@ -432,18 +428,17 @@ static void test_errors(void **state)
     run_open(&x, write_retention_set, "trends-err", 0, 0, 0);
     csm_trends *t = (csm_trends *)1;
     csm_diags d = {0};
-    assert_int_equal(csm_trends_run(x.ds, &x.cfg, x.m->retention,
-                                    x.m->renewals, x.m->ttfv, x.ds->n_months,
-                                    &t, &d),
+    assert_int_equal(csm_trends_run(x.ds, &x.cfg, x.m->retention, x.m->renewals,
+                                    x.m->ttfv, x.ds->n_months, &t, &d),
                      CSM_EUSAGE);
     assert_null(t);
     assert_int_equal(d.n, 1);
     csm_config bad = x.cfg;
     bad.ci_level = 0.2;
     t = (csm_trends *)1;
-    assert_int_equal(csm_trends_run(x.ds, &bad, x.m->retention, NULL, NULL,
-                                    0, &t, &d),
-                     CSM_EUSAGE);
+    assert_int_equal(
+        csm_trends_run(x.ds, &bad, x.m->retention, NULL, NULL, 0, &t, &d),
+        CSM_EUSAGE);
     assert_null(t);
     /* Without renewals or TTFV results those series are simply empty. */
     assert_int_equal(csm_trends_run(x.ds, &x.cfg, x.m->retention, NULL, NULL,
@@ -465,12 +460,9 @@ static void test_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_retention_series),
-        cmocka_unit_test(test_level),
-        cmocka_unit_test(test_max_points),
-        cmocka_unit_test(test_too_few),
-        cmocka_unit_test(test_ttfv_quarters),
-        cmocka_unit_test(test_json),
+        cmocka_unit_test(test_retention_series), cmocka_unit_test(test_level),
+        cmocka_unit_test(test_max_points),       cmocka_unit_test(test_too_few),
+        cmocka_unit_test(test_ttfv_quarters),    cmocka_unit_test(test_json),
         cmocka_unit_test(test_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
