@@ -63,7 +63,7 @@ static const csm_opt_spec referrals_opts[] = {
      "months in the referral-rate chart and table"},
 };
 static const csm_opt_spec restatements_opts[] = {
-    {"rows", CSM_OPT_INT, 1, 20000, NULL, "300",
+    {"rows", CSM_OPT_INT, 1, 20000, NULL, "100",
      "restated figures and customers listed"},
 };
 

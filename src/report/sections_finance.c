@@ -574,7 +574,9 @@ void csm_build_restatements(csm_section *sec, const csm_def_section *def,
         "fractions.",
         rs->total_figures, rs->total_figures == 1 ? "" : "s", rs->previous_path,
         rs->total_figures == 1 ? "s" : "",
-        shown < rs->total_figures ? "; the first ones are listed" : "");
+        shown < rs->total_figures
+            ? "; the first ones are listed (--format json lists more)"
+            : "");
     if (rs->total_figures == 0) {
         free(cap);
         cap = csm_xasprintf("Every figure the earlier run (%s) reported is "
