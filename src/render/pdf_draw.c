@@ -907,6 +907,7 @@ void csm_pdf_heatmap_geom(csm_pdf *p, const csm_heatmap *h, double w,
     g->header_h = fs + 6;
     /* The column axis title takes a line above the column labels. */
     g->title_h = h->col_title && *h->col_title ? fs + 5 : 0;
+    g->width = w;
     g->header_h += g->title_h;
     g->legend_h = 2 * (fs + 5) + 8;
     g->stride = csm_pdf_label_stride(g->cell_w, colw, 5);
@@ -931,9 +932,15 @@ void csm_pdf_draw_heatmap_rows(csm_pdf *p, const csm_heatmap *h,
         /* Column axis title, centred over the cells (repeated with the
          * header on a continuation page). */
         double cells_w = g->cell_w * (double)h->n_cols;
-        csm_pdf_text_fit(p, cx + cells_w / 2, y_top - fs - 1, cells_w,
-                         CSM_PDF_CENTER, h->col_title, CSM_PDF_BOLD, fs,
-                         st->text);
+        double tw = csm_pdf_width(p, h->col_title, strlen(h->col_title),
+                                  CSM_PDF_BOLD, fs);
+        if (tw <= cells_w)
+            csm_pdf_text(p, cx + cells_w / 2, y_top - fs - 1, CSM_PDF_CENTER,
+                         h->col_title, CSM_PDF_BOLD, fs, st->text);
+        else /* few columns: from the first cell on, to the right */
+            csm_pdf_text_fit(p, cx, y_top - fs - 1, g->width - g->label_w,
+                             CSM_PDF_LEFT, h->col_title, CSM_PDF_BOLD, fs,
+                             st->text);
     }
     double label_y = y_top - g->title_h - fs - 1;
     if (h->row_title && *h->row_title)

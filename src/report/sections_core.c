@@ -185,13 +185,23 @@ void csm_build_headline(csm_section *sec, const csm_def_section *def,
     } else if (tv) {
         const csm_km_median *md = &tv->overall.median;
         csm_level_text(tv->level, lv);
-        t->note = csm_xasprintf(
-            "%s CI %s\xE2\x80\x93%s days, n = %zu", lv,
-            md->lower.defined ? csm_format_number(md->lower.value, days_dec(md->lower.value), 0, b1)
-                              : CSM_FMT_NA,
-            md->upper.defined ? csm_format_number(md->upper.value, days_dec(md->upper.value), 0, b2)
-                              : "not reached",
-            tv->overall.n);
+        /* "28-41 days"; an upper limit the band never reaches is said in
+         * words, not glued to the unit. */
+        const char *lo = md->lower.defined
+                             ? csm_format_number(md->lower.value,
+                                                 days_dec(md->lower.value), 0,
+                                                 b1)
+                             : CSM_FMT_NA;
+        if (md->upper.defined)
+            t->note = csm_xasprintf(
+                "%s CI %s\xE2\x80\x93%s days, n = %zu", lv, lo,
+                csm_format_number(md->upper.value, days_dec(md->upper.value),
+                                  0, b2),
+                tv->overall.n);
+        else
+            t->note = csm_xasprintf("%s CI from %s days, upper limit not "
+                                    "reached, n = %zu",
+                                    lv, lo, tv->overall.n);
     }
 
     t = csm_tile_from_series(b, "CRC:CAC (12 months)", CSM_CELL_NUMBER,
