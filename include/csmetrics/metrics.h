@@ -23,6 +23,7 @@
 #include "csmetrics/economics.h"
 #include "csmetrics/referrals.h"
 #include "csmetrics/churn_reasons.h"
+#include "csmetrics/trends.h"
 
 struct csm_restatements;
 
@@ -49,6 +50,7 @@ typedef struct csm_metrics {
     csm_economics *economics;
     csm_referrals *referrals;
     csm_churn_reasons *churn_reasons;
+    csm_trends *trends;
 } csm_metrics;
 
 /* On success returns CSM_OK and sets *out (free with csm_metrics_free).

@@ -72,6 +72,12 @@ static csm_error run_churn_reasons(csm_metrics *m, csm_diags *diag)
                                  &m->churn_reasons, diag);
 }
 
+static csm_error run_trends(csm_metrics *m, csm_diags *diag)
+{
+    return csm_trends_run(m->ds, m->cfg, m->retention, m->renewals, m->ttfv,
+                          m->report_month, &m->trends, diag);
+}
+
 static const struct {
     const char *name;
     csm_error (*run)(csm_metrics *m, csm_diags *diag);
@@ -87,6 +93,7 @@ static const struct {
     {"unit_economics", run_economics},
     {"referrals", run_referrals},
     {"churn_reasons", run_churn_reasons},
+    {"trends", run_trends},
 };
 
 csm_error csm_metrics_run(const csm_dataset *ds, const csm_config *cfg,
@@ -133,5 +140,6 @@ void csm_metrics_free(csm_metrics *m)
     csm_economics_free(m->economics);
     csm_referrals_free(m->referrals);
     csm_churn_reasons_free(m->churn_reasons);
+    csm_trends_free(m->trends);
     free(m);
 }

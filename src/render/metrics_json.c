@@ -254,6 +254,12 @@ static void w_ttfv(const csm_metrics *m, const csm_diags *d, csm_json *j)
     csm_ttfv_write_json(m->ttfv, j);
 }
 
+static void w_trends(const csm_metrics *m, const csm_diags *d, csm_json *j)
+{
+    (void)d;
+    csm_trends_write_json(m->trends, j);
+}
+
 static void w_restatements(const csm_metrics *m, const csm_diags *d,
                            csm_json *j)
 {
@@ -311,6 +317,7 @@ static const struct {
     {csm_json_write_referrals},
     {csm_json_write_churn_reasons},
     {w_restatements},
+    {w_trends},
     {w_policies}, {w_data_quality},
 };
 

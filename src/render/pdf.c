@@ -560,6 +560,19 @@ static void notes_block(csm_pdf *p, const csm_block *b)
             p->y -= lead / 2;
             continue;
         }
+        /* Keep a bullet's lines together: a new page for it when it does
+         * not fit the rest of this one (a bullet longer than a page still
+         * flows line by line). */
+        size_t lines = 0;
+        for (size_t q = 0, nx; q < len && lines < 64; q += nx) {
+            csm_pdf_wrap_line(p, s + q, width(p) - indent, CSM_PDF_REGULAR,
+                              fs, &nx);
+            lines++;
+            if (nx == 0)
+                break;
+        }
+        if ((double)lines * lead <= p->top - p->bottom)
+            ensure(p, (double)lines * lead);
         while ((pos < len || first) && !p->error) {
             size_t next;
             size_t ln = csm_pdf_wrap_line(p, s + pos, width(p) - indent,

@@ -505,9 +505,9 @@ size_t csm_pdf_fit(const char *s, double max_w, csm_pdf_measure_fn m, void *ctx,
 {
     size_t len = strlen(s);
     *ellipsis = false;
-    /* A hundredth of a point of slack: a column sized to its widest text
+    /* A millionth of a point of slack: a column sized to its widest text
      * at 1 pt and scaled must not lose that text to rounding. */
-    if (m(ctx, s, len) <= max_w + 0.01)
+    if (m(ctx, s, len) <= max_w + 1e-6)
         return len;
     *ellipsis = true;
     double room = max_w - m(ctx, "\xE2\x80\xA6", 3);
@@ -538,8 +538,8 @@ size_t csm_pdf_wrap(const char *s, double max_w, csm_pdf_measure_fn m,
         }
         size_t n;
         csm_pdf_utf8_next(s + i, len - i, &n);
-        /* The same hundredth of a point of slack as csm_pdf_fit. */
-        if (s[i] != ' ' && i > 0 && m(ctx, s, i + n) > max_w + 0.01) {
+        /* The same rounding slack as csm_pdf_fit. */
+        if (s[i] != ' ' && i > 0 && m(ctx, s, i + n) > max_w + 1e-6) {
             if (brk > 0) {
                 *next = brk_next;
                 return brk;

@@ -895,11 +895,20 @@ void csm_pdf_heatmap_geom(csm_pdf *p, const csm_heatmap *h, double w,
         colw = fmax(colw,
                     csm_pdf_width(p, h->col_labels[c], strlen(h->col_labels[c]),
                                   CSM_PDF_REGULAR, fs));
+    /* The row axis title sits in the corner above the row labels. */
+    if (h->row_title && *h->row_title)
+        widest = fmax(widest, csm_pdf_width(p, h->row_title,
+                                            strlen(h->row_title),
+                                            CSM_PDF_BOLD, fs));
     g->label_w = fmin(widest + 8, w * 0.3);
     size_t nc = h->n_cols ? h->n_cols : 1;
     g->cell_w = fmin((w - g->label_w) / (double)nc, 56);
     g->cell_h = g->cell_w >= 22 ? 15 : 13;
     g->header_h = fs + 6;
+    /* The column axis title takes a line above the column labels. */
+    g->title_h = h->col_title && *h->col_title ? fs + 5 : 0;
+    g->width = w;
+    g->header_h += g->title_h;
     g->legend_h = 2 * (fs + 5) + 8;
     g->stride = csm_pdf_label_stride(g->cell_w, colw, 5);
     /* Values are printed when "100%" fits the cell at 5.5 pt or more. */
@@ -919,10 +928,28 @@ void csm_pdf_draw_heatmap_rows(csm_pdf *p, const csm_heatmap *h,
     const csm_style *st = p->style;
     double fs = small_size(p);
     double cx = x + g->label_w;
+    if (g->title_h > 0) {
+        /* Column axis title, centred over the cells (repeated with the
+         * header on a continuation page). */
+        double cells_w = g->cell_w * (double)h->n_cols;
+        double tw = csm_pdf_width(p, h->col_title, strlen(h->col_title),
+                                  CSM_PDF_BOLD, fs);
+        if (tw <= cells_w)
+            csm_pdf_text(p, cx + cells_w / 2, y_top - fs - 1, CSM_PDF_CENTER,
+                         h->col_title, CSM_PDF_BOLD, fs, st->text);
+        else /* few columns: from the first cell on, to the right */
+            csm_pdf_text_fit(p, cx, y_top - fs - 1, g->width - g->label_w,
+                             CSM_PDF_LEFT, h->col_title, CSM_PDF_BOLD, fs,
+                             st->text);
+    }
+    double label_y = y_top - g->title_h - fs - 1;
+    if (h->row_title && *h->row_title)
+        csm_pdf_text_fit(p, x, label_y, g->label_w - 4, CSM_PDF_LEFT,
+                         h->row_title, CSM_PDF_BOLD, fs, st->text);
     for (size_t c = 0; c < h->n_cols; c++)
         if (c % g->stride == 0)
-            csm_pdf_text_fit(p, cx + ((double)c + 0.5) * g->cell_w,
-                             y_top - fs - 1, g->cell_w * (double)g->stride - 2,
+            csm_pdf_text_fit(p, cx + ((double)c + 0.5) * g->cell_w, label_y,
+                             g->cell_w * (double)g->stride - 2,
                              CSM_PDF_CENTER, h->col_labels[c], CSM_PDF_REGULAR,
                              fs, st->muted);
     double y = y_top - g->header_h;
@@ -1108,7 +1135,7 @@ void csm_pdf_table_geom_init(csm_pdf *p, const csm_table *t, double w,
         const char *title = t->columns[c].title ? t->columns[c].title : "";
         /* Slack for rounding: widths were taken at 1 pt and scaled. */
         if (csm_pdf_width(p, title, strlen(title), CSM_PDF_BOLD, g->font) >
-            g->col_w[c] - 2 * g->pad + 0.01)
+            g->col_w[c] - 2 * g->pad + 1e-6)
             g->header_lines = 2;
     }
     g->row_h = g->font * 1.85;

@@ -118,6 +118,8 @@ void csm_pdf_draw_tile(csm_pdf *p, const csm_tile *t, double x, double y_top,
 /* Heatmap geometry for width w. */
 typedef struct csm_pdf_heat_geom {
     double label_w, cell_w, cell_h, header_h, legend_h, font;
+    double title_h; /* line of the column axis title (in header_h), or 0 */
+    double width;   /* the width the geometry was made for */
     size_t stride; /* label every stride-th column */
 } csm_pdf_heat_geom;
 void csm_pdf_heatmap_geom(csm_pdf *p, const csm_heatmap *h, double w,

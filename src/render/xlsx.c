@@ -607,6 +607,13 @@ static bool tiles_history(const csm_block *b)
     return false;
 }
 
+/* A heatmap with a column axis title has one row for it above the
+ * column labels. */
+static uint32_t heat_title_rows(const csm_heatmap *h)
+{
+    return h->col_title && *h->col_title ? 1 : 0;
+}
+
 static uint32_t block_cols(const csm_block *b)
 {
     switch (b->kind) {
@@ -639,8 +646,8 @@ static uint64_t block_rows(const csm_block *b)
     case CSM_BLOCK_WATERFALL:
         return 1 + (uint64_t)b->u.waterfall.n_steps;
     case CSM_BLOCK_HEATMAP:
-        return 1 + (uint64_t)b->u.heatmap.n_rows +
-               (b->u.heatmap.legend ? 1 : 0);
+        return 1 + heat_title_rows(&b->u.heatmap) +
+               (uint64_t)b->u.heatmap.n_rows + (b->u.heatmap.legend ? 1 : 0);
     case CSM_BLOCK_NOTES:
         return (uint64_t)b->u.notes.n_lines;
     }
@@ -789,6 +796,8 @@ static void measure_block(xctx *c, xsheet *sh, const csm_block *b)
         const csm_heatmap *h = &b->u.heatmap;
         for (size_t i = 0; i < h->n_rows; i++)
             widen(sh, 0, text_width(h->row_labels[i]));
+        if (h->row_title)
+            widen(sh, 0, text_width(h->row_title) + 1);
         for (size_t j = 0; j < h->n_cols; j++)
             widen(sh, (uint32_t)j + 1, text_width(h->col_labels[j]) + 1);
         for (size_t j = 0; j < h->n_cols; j++)
@@ -886,7 +895,10 @@ static bool layout(xctx *c)
             if ((b->kind == CSM_BLOCK_TABLE || b->kind == CSM_BLOCK_TILES ||
                  b->kind == CSM_BLOCK_HEATMAP) &&
                 first_hdr < 0)
-                first_hdr = (long long)body;
+                first_hdr =
+                    (long long)body + (b->kind == CSM_BLOCK_HEATMAP
+                                           ? heat_title_rows(&b->u.heatmap)
+                                           : 0);
             if (b->kind == CSM_BLOCK_TABLE) {
                 const csm_table *t = &b->u.table;
                 for (size_t p = 0; p < c->n_places; p++) {
@@ -1470,6 +1482,7 @@ done:
 static bool heatmap_scale(xctx *c, xsheet *sh, const csm_heatmap *h,
                           uint32_t hdr)
 {
+    hdr += heat_title_rows(h);
     if (h->n_rows && h->n_cols) {
         bool fixed = isfinite(h->scale_min) && isfinite(h->scale_max) &&
                      h->scale_min < h->scale_max;
@@ -1496,7 +1509,21 @@ static bool heatmap_scale(xctx *c, xsheet *sh, const csm_heatmap *h,
 static bool write_heatmap(xctx *c, xsheet *sh, const csm_block *b, uint32_t hdr)
 {
     const csm_heatmap *h = &b->u.heatmap;
-    if (!put_blank(c, sh, hdr, 0, fmt(c, R_HEADER, 0, 0, false)))
+    if (heat_title_rows(h)) {
+        /* The column axis title on a header band over the columns. */
+        for (uint32_t j = 0; j <= (uint32_t)h->n_cols; j++) {
+            lxw_format *hf = fmt(c, R_HEADER, 0, 0, false);
+            if (!(j == 1 ? put_str(c, sh, hdr, j, h->col_title, hf)
+                         : put_blank(c, sh, hdr, j, hf)))
+                return false;
+        }
+        hdr++;
+    }
+    /* The corner cell names the rows. */
+    if (!(h->row_title && *h->row_title
+              ? put_str(c, sh, hdr, 0, h->row_title,
+                        fmt(c, R_HEADER, 0, 0, false))
+              : put_blank(c, sh, hdr, 0, fmt(c, R_HEADER, 0, 0, false))))
         return false;
     for (size_t j = 0; j < h->n_cols; j++)
         if (!put_str(c, sh, hdr, 1 + (uint32_t)j, h->col_labels[j],

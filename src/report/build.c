@@ -32,6 +32,51 @@ static const csm_opt_spec at_risk_rolling_opts[] = {
     {"months", CSM_OPT_INT, 1, 240, NULL, "18",
      "latest completed flag months shown"},
 };
+static const csm_opt_spec renewals_opts[] = {
+    {"months", CSM_OPT_INT, 2, 60, NULL, "13",
+     "months in the renewal-rate chart and the monthly table"},
+    {"quarters", CSM_OPT_INT, 1, 40, NULL, "8", "quarters in the table"},
+};
+static const csm_opt_spec cohorts_opts[] = {
+    {"basis", CSM_OPT_WORD, 0, 0, "revenue|logo", "revenue",
+     "retention of revenue (MRR) or of logos (customers)"},
+    {"grouping", CSM_OPT_WORD, 0, 0, "quarter|month", "quarter",
+     "cohorts by signup quarter or signup month"},
+    {"cohorts", CSM_OPT_INT, 1, 240, NULL, "12", "most recent cohorts shown"},
+    {"ages", CSM_OPT_INT, 1, 240, NULL, "36",
+     "oldest age shown, in months since start"},
+    {"step", CSM_OPT_INT, 1, 12, NULL, "3",
+     "months between the heatmap's columns (0, step, 2 step, ...)"},
+};
+static const csm_opt_spec onboarding_opts[] = {
+    {"days", CSM_OPT_INT, 30, 3650, NULL, "180",
+     "days since contract start the curve shows"},
+    {"quarters", CSM_OPT_INT, 1, 80, NULL, "12",
+     "most recent signup quarters in the table"},
+};
+static const csm_opt_spec health_opts[] = {
+    {"months", CSM_OPT_INT, 2, 60, NULL, "13",
+     "months of band distribution"},
+    {"top", CSM_OPT_INT, 0, 500, NULL, "15",
+     "at-risk accounts listed, largest MRR first"},
+};
+static const csm_opt_spec economics_opts[] = {
+    {"months", CSM_OPT_INT, 2, 60, NULL, "13", "months in the trend chart"},
+};
+static const csm_opt_spec churn_reasons_opts[] = {
+    {"window", CSM_OPT_WORD, 0, 0, "1|3|12", "12",
+     "months of churn the chart and tables cover"},
+    {"missing", CSM_OPT_INT, 0, 1000, NULL, "50",
+     "churns without a reason listed individually"},
+};
+static const csm_opt_spec referrals_opts[] = {
+    {"months", CSM_OPT_INT, 2, 60, NULL, "13",
+     "months in the referral-rate chart and table"},
+};
+static const csm_opt_spec restatements_opts[] = {
+    {"rows", CSM_OPT_INT, 1, 20000, NULL, "100",
+     "restated figures and customers listed"},
+};
 
 #define SPEC(id, reports, title, opts, doc)                                   \
     {id, reports, title, opts, sizeof opts / sizeof *opts, doc}
@@ -72,6 +117,22 @@ const csm_section_spec csm_section_specs[] = {
           "customers that differ from the --ledger file, with totals"),
     SPEC0("reconcile_definitions", " reconcile ", "Definitions",
           "every policy in force and the reconciliation terms"),
+    SPEC("renewals", " board ", "Renewals", renewals_opts,
+         "renewal rate with intervals by month, quarter, segment and term"),
+    SPEC("cohorts", " board ", "Cohorts", cohorts_opts,
+         "retention heatmap by signup cohort, early churn"),
+    SPEC("onboarding", " board ", "Onboarding", onboarding_opts,
+         "time to first value (Kaplan-Meier), early churn"),
+    SPEC("health", " board ", "Health", health_opts,
+         "band distribution, score check, top at-risk accounts"),
+    SPEC("economics", " board ", "Unit economics", economics_opts,
+         "CAC, CRC, payback and LTV for 1, 3 and 12 months"),
+    SPEC("churn_reasons", " board ", "Churn reasons", churn_reasons_opts,
+         "churned MRR by reason and category, churns without a reason"),
+    SPEC("referrals", " board ", "Referrals", referrals_opts,
+         "referral rate with intervals, referred customers"),
+    SPEC("restatements", " board reconcile ", "Restatements",
+         restatements_opts, "figures changed since an earlier run"),
 };
 const size_t csm_n_section_specs =
     sizeof csm_section_specs / sizeof *csm_section_specs;
@@ -86,6 +147,10 @@ static const csm_section_builder builders[] = {
     csm_build_at_risk_rolling,   csm_build_at_risk_definitions,
     csm_build_reconcile_summary, csm_build_reconcile_ledger,
     csm_build_reconcile_billing, csm_build_reconcile_definitions,
+    csm_build_renewals,    csm_build_cohorts,
+    csm_build_onboarding,  csm_build_health,
+    csm_build_economics,   csm_build_churn_reasons,
+    csm_build_referrals,   csm_build_restatements,
 };
 
 _Static_assert(sizeof builders / sizeof *builders ==

@@ -24,6 +24,32 @@ csm_tile *csm_tile_from_series(csm_block *b, const char *label,
 /* Month label "2025-03" of month index k. */
 const char *csm_label_month(const csm_build_ctx *ctx, int k, char *buf);
 
+/* Helpers of the board sections (src/report/sections_text.c).  Text is
+ * returned new (free it); numbers in it are written by format.c. */
+/* "improving: +0.22 pp/month, 95% CI +0.10..+0.34, 12 points" (days per
+ * quarter for the TTFV series); "no trend: 2 points, at least 3 needed". */
+char *csm_trend_text(const csm_series_trend *t);
+/* "95% CI 91.2–96.0%, n = 412 what" ("n = 0 what" when undefined). */
+char *csm_prop_ci_text(const csm_prop_ci *ci, const char *what);
+/* A confidence level as text: "95%". Returns buf (CSM_FMT_BUFSZ). */
+char *csm_level_text(double level, char *buf);
+/* A proportion's estimate, lower and upper limit as RATE cells (NA when
+ * undefined). */
+csm_cell csm_cell_prop(const csm_prop_ci *ci);
+csm_cell csm_cell_prop_lo(const csm_prop_ci *ci);
+csm_cell csm_cell_prop_hi(const csm_prop_ci *ci);
+/* A statistic as a NUMBER (decimals) or RATE cell, NA when undefined. */
+csm_cell csm_cell_stat(csm_stats_value v, int decimals);
+csm_cell csm_cell_stat_rate(csm_stats_value v);
+/* Minor units as major units, for money chart axes. */
+double csm_major(const csm_build_ctx *ctx, int64_t minor);
+/* First month index of a window of `months` months ending at the report
+ * month, not before `lowest`. */
+int csm_first_month(const csm_build_ctx *ctx, long months, int lowest);
+/* n month labels from month index first (free with csm_labels_free). */
+char **csm_month_labels(const csm_build_ctx *ctx, int first, size_t n);
+void csm_labels_free(char **v, size_t n);
+
 /* Builders, one per section id. */
 void csm_build_headline(csm_section *, const csm_def_section *,
                         const csm_section_spec *, const csm_build_ctx *);
@@ -70,5 +96,21 @@ void csm_build_reconcile_billing(csm_section *, const csm_def_section *,
 void csm_build_reconcile_definitions(csm_section *, const csm_def_section *,
                                      const csm_section_spec *,
                                      const csm_build_ctx *);
+void csm_build_renewals(csm_section *, const csm_def_section *,
+                        const csm_section_spec *, const csm_build_ctx *);
+void csm_build_cohorts(csm_section *, const csm_def_section *,
+                       const csm_section_spec *, const csm_build_ctx *);
+void csm_build_onboarding(csm_section *, const csm_def_section *,
+                          const csm_section_spec *, const csm_build_ctx *);
+void csm_build_health(csm_section *, const csm_def_section *,
+                      const csm_section_spec *, const csm_build_ctx *);
+void csm_build_economics(csm_section *, const csm_def_section *,
+                         const csm_section_spec *, const csm_build_ctx *);
+void csm_build_churn_reasons(csm_section *, const csm_def_section *,
+                             const csm_section_spec *, const csm_build_ctx *);
+void csm_build_referrals(csm_section *, const csm_def_section *,
+                         const csm_section_spec *, const csm_build_ctx *);
+void csm_build_restatements(csm_section *, const csm_def_section *,
+                            const csm_section_spec *, const csm_build_ctx *);
 
 #endif

@@ -6,15 +6,25 @@
 #include "csmetrics/xalloc.h"
 #include "sections.h"
 
+/* The policies table and, beside it, the notes that say what each one
+ * means: a table cell cannot wrap, and a meaning cut short with "..." in
+ * the PDF would not define anything. */
+typedef struct policy_blocks {
+    csm_block *table;
+    char **lines; /* "name: meaning." of each policy */
+    size_t n;
+} policy_blocks;
+
 static void add_policy(void *p, const char *section, const char *key,
                        const char *value, const char *doc)
 {
-    csm_block *t = p;
+    policy_blocks *pb = p;
     char name[96];
     snprintf(name, sizeof name, "%s.%s", section, key);
-    csm_cell row[3] = {csm_cell_text(name), csm_cell_text(value),
-                       csm_cell_text(doc)};
-    csm_table_row(t, row);
+    csm_cell row[2] = {csm_cell_text(name), csm_cell_text(value)};
+    csm_table_row(pb->table, row);
+    pb->lines = csm_xreallocarray(pb->lines, pb->n + 1, sizeof *pb->lines);
+    pb->lines[pb->n++] = csm_xasprintf("%s: %s.", name, doc);
 }
 
 void csm_build_definitions(csm_section *sec, const csm_def_section *def,
@@ -25,13 +35,19 @@ void csm_build_definitions(csm_section *sec, const csm_def_section *def,
     (void)spec;
     csm_block *t = csm_section_table(sec, "Policies in force", "policies");
     csm_table_column(t, "policy", "Policy", CSM_CELL_TEXT, 1.2);
-    csm_table_column(t, "value", "Value", CSM_CELL_TEXT, 0.6);
-    csm_table_column(t, "meaning", "Meaning", CSM_CELL_TEXT, 3);
-    csm_config_visit(ctx->cfg, add_policy, t);
+    csm_table_column(t, "value", "Value", CSM_CELL_TEXT, 1);
+    policy_blocks pb = {.table = t};
+    csm_config_visit(ctx->cfg, add_policy, &pb);
     csm_block_caption(t, ctx->cfg->source
                              ? "Settings from the config file given with "
                                "--config; unset keys keep their defaults."
                              : "Default settings (no --config given).");
+    csm_block *pm = csm_section_notes(sec, "What each policy means");
+    for (size_t i = 0; i < pb.n; i++) {
+        csm_notes_add(pm, pb.lines[i]);
+        free(pb.lines[i]);
+    }
+    free(pb.lines);
 
     csm_block *n = csm_section_notes(sec, "Definitions");
     static const char *const lines[] = {
@@ -47,6 +63,42 @@ void csm_build_definitions(csm_section *sec, const csm_def_section *def,
         "start, measured at its end. Logo retention = share still active; "
         "GRR = their MRR now, each capped at its starting MRR, over their "
         "starting MRR; NRR = the same without the cap.",
+        "Movement-sum NRR: the window's opening MRR plus its expansion, "
+        "reactivation, contraction and churn, over the opening; the "
+        "retention section splits its difference from the point-to-point "
+        "figure into four parts. Quick ratio = (new + reactivation + "
+        "expansion) / (contraction + churn).",
+        "Renewals: a customer is up for renewal in a month when its term "
+        "ends in it, or it is month to month; renewed if active again in "
+        "the month (or within the grace months). Logo rate = renewed / up, "
+        "with a Wilson interval; gross dollar rate caps each renewal at its "
+        "prior MRR, net does not. Churn of customers not up for renewal is "
+        "mid-term churn.",
+        "Cohorts: customers by month (or quarter) of contract start, else "
+        "first active month; revenue retention = cohort MRR at age k / at "
+        "age 0; early churn = share that left within early_churn_days of "
+        "starting.",
+        "Time to first value: days from contract start to the first value "
+        "date, a Kaplan-Meier estimate (Greenwood variance) that censors "
+        "customers who churned or are still waiting and lets customers "
+        "signed before the data enter late; equal to R survival::survfit.",
+        "Health: a 0-100 score from usage, support load, NPS, payment and "
+        "engagement (weights and breakpoints above); bands green, yellow, "
+        "red. The score check counts churn within the next six months by "
+        "band.",
+        "Unit economics: CAC = acquisition cost / new customers; CRC = "
+        "retention cost / retained customers; payback = CAC / (average new "
+        "MRR x gross margin); LTV = ARPA x gross margin / monthly gross "
+        "revenue churn.",
+        "Referral rate: share of active customers who referred at least once "
+        "in the trailing 12 months. Churn reasons come from "
+        "churn_reasons.csv, matched to each churn.",
+        "Trends: a least-squares line through the last trend_points points "
+        "of a series; improving or declining only when the slope's interval "
+        "(t distribution, at ci_level) excludes zero, else flat.",
+        "Intervals are two-sided at ci_level: Wilson for proportions, "
+        "Kaplan-Meier (ci_type) for time to first value, t for trend "
+        "slopes. Every rate is shown with its n.",
         "n/a marks a value that is not defined (for example a rate whose "
         "denominator is zero); it is never shown as zero.",
     };

@@ -247,6 +247,7 @@ static void cohorts(csm_section *s)
     csm_block *b = csm_section_heatmap(
         s, "Revenue retention by signup quarter", rows, ROWS, cols, COLS, v, d,
         0.6, 1.1, "Revenue retention (MRR at age k / MRR at age 0)");
+    csm_heatmap_titles(b, "Signup quarter", "Months since start");
     csm_block_caption(b, "Rows: signup quarter. Columns: months since "
                          "start.");
 }
@@ -641,6 +642,9 @@ static void check_paper(const char *paper, const char *size_text)
     assert_non_null(strstr(text, "+42.0K"));
     assert_non_null(strstr(text, "548,076.00"));
     assert_non_null(strstr(text, "Revenue retention (MRR at age k"));
+    /* The heatmap's axis titles (corner and over the columns). */
+    assert_non_null(strstr(text, "Signup quarter"));
+    assert_non_null(strstr(text, "Months since start"));
 
     char *cmd = csm_xasprintf("pdfinfo '%s' 2>/dev/null", path);
     char *info = run(cmd);

@@ -448,6 +448,13 @@ static void test_fit_and_wrap(void **state)
                      4);
     assert_int_equal(csm_pdf_fit("abc", 0.5, per_char, NULL, &ell), 0);
     assert_true(ell);
+    /* A box sized to its text may come out a rounding error narrower
+     * (width at 1 pt times the size versus width at the size): the text
+     * still fits whole; a real shortfall does not. */
+    assert_int_equal(csm_pdf_fit("Hello", 5 - 1e-12, per_char, NULL, &ell), 5);
+    assert_false(ell);
+    assert_int_equal(csm_pdf_fit("Hello", 5 - 1e-3, per_char, NULL, &ell), 3);
+    assert_true(ell);
 
     size_t next;
     const char *s = "the quick brown fox";
@@ -461,6 +468,10 @@ static void test_fit_and_wrap(void **state)
     assert_int_equal(next, 10);
     assert_int_equal(csm_pdf_wrap(s + 10, 10, per_char, NULL, &next), 9);
     assert_int_equal(next, 9);
+    /* The same allowance when wrapping: a word exactly as wide as the
+     * line, give or take rounding, stays whole. */
+    assert_int_equal(csm_pdf_wrap("abcd", 4 - 1e-12, per_char, NULL, &next),
+                     4);
     /* One long word is cut between characters. */
     assert_int_equal(csm_pdf_wrap("abcdefghij", 4, per_char, NULL, &next), 4);
     assert_int_equal(next, 4);

@@ -530,6 +530,14 @@ static csm_report *build_model(size_t extra_rows)
     csm_section_heatmap(s, "Revenue retention by cohort", rows, 3, cols, 3, hv,
                         hd, 0.5, 1.0,
                         "Revenue retention (MRR at age k / at age 0)");
+    /* A second one with axis titles: a title band over the columns and
+     * the row title in the corner. */
+    const char *qrows[] = {"2024-Q4"};
+    double qv[] = {1.0, 0.75};
+    bool qd[] = {true, true};
+    csm_block *qb = csm_section_heatmap(s, "Logo retention by quarter", qrows,
+                                        1, cols, 2, qv, qd, 0.5, 1.0, NULL);
+    csm_heatmap_titles(qb, "Signup quarter", "Months since start");
 
     /* ---- Notes. */
     s = csm_report_section(r, "definitions", "Definitions");
@@ -1183,6 +1191,18 @@ static void test_workbook_parts(void **state)
                                "<cfvo type=\"num\" val=\"1\"/>"
                                "<color rgb=\"FFFDE0DD\"/>"
                                "<color rgb=\"FF1B7837\"/></colorScale>"));
+    /* The titled heatmap: block at row 11 (the first ends with its legend
+     * on row 9 and a blank row 10), title band on 12, labels on 13, the
+     * cohort on 14; the colour scale covers the values only. */
+    expect_text(&w, 5, "A11", "Logo retention by quarter");
+    expect_text(&w, 5, "B12", "Months since start");
+    expect_text(&w, 5, "A13", "Signup quarter");
+    expect_text(&w, 5, "B13", "0");
+    expect_text(&w, 5, "A14", "2024-Q4");
+    expect_number(&w, 5, "C14", 0.75);
+    expect_numfmt(&w, 5, "C14", "0.0%");
+    assert_non_null(
+        strstr(w.sheet[4], "<conditionalFormatting sqref=\"B14:C14\">"));
 
     /* ---- Notes: one line a row, text kept as text. */
     expect_text(&w, 6, "A4", "Policies");
