@@ -87,20 +87,30 @@ static bool same_leaf(const csm_jval *a, const csm_jval *b)
     return true;
 }
 
+/* same_run_month: both runs report the same month, so figures that carry
+ * no month of their own (the report month's TTFV, cohorts, ...) are the
+ * same figures.  Otherwise only figures inside a month-keyed entry are
+ * compared. */
 static void compare(csm_restatements *r, const char *path, const char *month,
-                    const csm_jval *a, const csm_jval *b)
+                    const csm_jval *a, const csm_jval *b, bool same_run_month)
 {
     bool ca = a->type == CSM_JARRAY || a->type == CSM_JOBJECT;
     bool cb = b->type == CSM_JARRAY || b->type == CSM_JOBJECT;
     if (!ca || !cb || a->type != b->type) {
-        if (!same_leaf(a, b))
+        if (!same_leaf(a, b) && (month || same_run_month))
             record(r, month, path, a, b);
         return;
     }
     if (a->type == CSM_JOBJECT) {
         const char *m = entry_month(a);
-        if (m)
+        if (m) {
+            /* An entry is the same figure only for the same month:
+             * retention.m1 "to" 2025-09 is not retention.m1 to 2025-10. */
+            const char *mb = entry_month(b);
+            if (!mb || strcmp(m, mb) != 0)
+                return;
             month = m;
+        }
         for (size_t i = 0; i < a->n; i++) {
             if (!*path && skipped(a->keys[i]))
                 continue;
@@ -109,7 +119,7 @@ static void compare(csm_restatements *r, const char *path, const char *month,
                 continue; /* a figure no longer reported is not restated */
             char *sub = *path ? csm_xasprintf("%s.%s", path, a->keys[i])
                               : csm_xstrdup(a->keys[i]);
-            compare(r, sub, month, &a->items[i], other);
+            compare(r, sub, month, &a->items[i], other, same_run_month);
             free(sub);
         }
         return;
@@ -135,7 +145,7 @@ static void compare(csm_restatements *r, const char *path, const char *month,
         }
         if (!other)
             continue;
-        compare(r, path, month, &a->items[i], other);
+        compare(r, path, month, &a->items[i], other, same_run_month);
     }
 }
 
@@ -233,7 +243,10 @@ csm_error csm_restatements_run(const char *prev_path, const char *current,
     }
     csm_restatements *r = csm_xcalloc(1, sizeof *r);
     r->previous_path = csm_xstrdup(prev_path);
-    compare(r, "", NULL, a, b);
+    const csm_jval *ma = csm_jval_get(a, "month"), *mb = csm_jval_get(b, "month");
+    bool same = ma && mb && ma->type == CSM_JSTRING &&
+                mb->type == CSM_JSTRING && strcmp(ma->text, mb->text) == 0;
+    compare(r, "", NULL, a, b, same);
     csm_jval_free(a);
     csm_jval_free(b);
     if (prev_ds && cur_ds) {

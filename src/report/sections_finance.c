@@ -536,6 +536,59 @@ void csm_build_referrals(csm_section *sec, const csm_def_section *def,
 
 /* ------------------------------------------------------- restatements */
 
+/* The kind of a restated figure, from the last name of its JSON path:
+ * amounts are integer minor units, rates fractions, counts whole numbers
+ * (docs/json.md).  Anything else is shown as the JSON has it. */
+static csm_cell_kind restated_kind(const char *metric)
+{
+    const char *leaf = strrchr(metric, '.');
+    leaf = leaf ? leaf + 1 : metric;
+    static const char *const money[] = {
+        "opening", "new", "reactivation", "expansion", "contraction",
+        "churn", "fx", "closing", "gains", "losses", "cac", "crc", "ltv",
+        "arpa", "acquisition_cost", "retention_cost", "new_excluded",
+        "fx_excluded", "opening_sum", "retained_sum"};
+    static const char *const rates[] = {
+        "nrr", "grr", "logo_retention", "quick_ratio", "quick_ratio_t12",
+        "auc", "precision", "recall", "lo", "hi", "difference",
+        "churned_and_returned", "returned_from_before", "won_in_window"};
+    bool in_logos = strstr(metric, ".logos.") != NULL;
+    for (size_t i = 0; i < sizeof money / sizeof *money; i++)
+        if (!strcmp(leaf, money[i]))
+            return in_logos ? CSM_CELL_INT : CSM_CELL_MONEY;
+    size_t n = strlen(leaf);
+    if (strstr(leaf, "mrr") && !strstr(leaf, "rate"))
+        return CSM_CELL_MONEY;
+    for (size_t i = 0; i < sizeof rates / sizeof *rates; i++)
+        if (!strcmp(leaf, rates[i]))
+            return CSM_CELL_RATE;
+    if ((n > 5 && !strcmp(leaf + n - 5, "_rate")) || !strcmp(leaf, "rate") ||
+        !strncmp(leaf, "share", 5) || !strncmp(leaf, "within_", 7))
+        return CSM_CELL_RATE;
+    if ((n > 6 && !strcmp(leaf + n - 6, "_logos")) || !strcmp(leaf, "logos") ||
+        !strcmp(leaf, "n") || !strcmp(leaf, "events"))
+        return CSM_CELL_INT;
+    return CSM_CELL_TEXT;
+}
+
+static csm_cell restated_cell(csm_cell_kind kind, const char *json)
+{
+    char *end;
+    if (!strcmp(json, "null"))
+        return csm_cell_na();
+    if (kind == CSM_CELL_MONEY || kind == CSM_CELL_INT) {
+        long long v = strtoll(json, &end, 10);
+        if (*json && !*end)
+            return kind == CSM_CELL_MONEY ? csm_cell_money(v)
+                                          : csm_cell_int(v);
+    } else if (kind == CSM_CELL_RATE) {
+        double v = strtod(json, &end);
+        if (*json && !*end)
+            return csm_cell_rate(csm_ratio_value(v));
+    }
+    return csm_cell_text(json);
+}
+
 void csm_build_restatements(csm_section *sec, const csm_def_section *def,
                             const csm_section_spec *spec,
                             const csm_build_ctx *ctx)
@@ -553,25 +606,26 @@ void csm_build_restatements(csm_section *sec, const csm_def_section *def,
         csm_section_table(sec, "Restated figures", "restated_figures");
     t->u.table.detail = true;
     csm_table_column(t, "month", "Month", CSM_CELL_TEXT, 0);
-    csm_table_column(t, "metric", "Metric", CSM_CELL_TEXT, 2);
+    csm_table_column(t, "metric", "Metric", CSM_CELL_TEXT, 3);
     csm_table_column(t, "before", "Before", CSM_CELL_TEXT, 1);
     csm_table_column(t, "after", "After", CSM_CELL_TEXT, 1);
     size_t shown = 0;
     for (size_t i = 0; i < rs->n_figures && shown < (size_t)max_rows;
          i++, shown++) {
         const csm_restated_figure *f = &rs->figures[i];
+        csm_cell_kind kind = restated_kind(f->metric);
         csm_cell row[4] = {
             csm_cell_text(*f->month ? f->month : "(run)"),
             csm_cell_text(f->metric),
-            csm_cell_text(f->previous),
-            csm_cell_text(f->current),
+            restated_cell(kind, f->previous),
+            restated_cell(kind, f->current),
         };
         csm_table_row(t, row);
     }
     char *cap = csm_xasprintf(
         "%zu figure%s reported by the earlier run (%s) differ%s now%s. "
-        "Values as the JSON has them: money in minor units, rates as "
-        "fractions.",
+        "Metrics are named by their JSON path (docs/json.md); amounts in "
+        "the reporting currency, rates in percent.",
         rs->total_figures, rs->total_figures == 1 ? "" : "s", rs->previous_path,
         rs->total_figures == 1 ? "s" : "",
         shown < rs->total_figures

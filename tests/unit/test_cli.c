@@ -182,6 +182,79 @@ static void test_json_deterministic(void **state)
     free(basic);
 }
 
+/* Restatements: the earlier run of another month gives none; a corrected
+ * amount gives exactly the figures it moves, with the customer.
+ * fixtures/hand/basic: A's April MRR 150.00 becomes 160.00 in a copy.  The
+ * April bridge: A goes 150 (Mar) -> 160 (Apr), an expansion of 10.00
+ * in April, and 160 -> 120 in May, a
+ * contraction of 40.00 instead of 30.00; April closes at 620.00 instead of
+ * 610.00, which is May's opening.  (A's April expansion was 0 before:
+ * 150 -> 150.) */
+static void test_restatements(void **state)
+{
+    (void)state;
+    char *basic = tu_path("fixtures/hand/basic");
+    char *tmp = tu_tempdir("restate");
+    char *prev_apr = csm_xasprintf("%s/apr.json", tmp);
+    char *prev_may = csm_xasprintf("%s/may.json", tmp);
+    const char *a[] = {"metrics", "--data", basic, "--month", "2024-04",
+                       "--json", NULL};
+    const char *b[] = {"metrics", "--data", basic, "--json", NULL};
+    char *ja, *jb;
+    assert_int_equal(tu_run(a, &ja, NULL), 0);
+    assert_int_equal(tu_run(b, &jb, NULL), 0);
+    tu_write(tmp, "apr.json", ja, strlen(ja));
+    tu_write(tmp, "may.json", jb, strlen(jb));
+    /* Same data, earlier month: nothing is restated. */
+    char *out = csm_xasprintf("%s/out1", tmp);
+    const char *r1[] = {"report", "board", "--data", basic, "--previous",
+                        prev_apr, "--format", "json", "--out", out, "--quiet",
+                        NULL};
+    assert_int_equal(tu_run(r1, NULL, NULL), 0);
+    char *path = csm_xasprintf("%s/board-2024-05.json", out);
+    char *j1 = tu_read(path, NULL);
+    assert_non_null(j1);
+    assert_non_null(strstr(j1, "\"figures_count\": 0"));
+    /* A corrected April amount. */
+    char *copy = csm_xasprintf("%s/data", tmp);
+    char *cmd = csm_xasprintf("cp -r '%s' '%s' && sed -i "
+                              "'s/^A,\"Acme, Inc.\",,SMB,150.00,/A,\"Acme, "
+                              "Inc.\",,SMB,160.00,/' '%s/snapshots/2024-04.csv'",
+                              basic, copy, copy);
+    assert_int_equal(system(cmd), 0);
+    char *out2 = csm_xasprintf("%s/out2", tmp);
+    const char *r2[] = {"report",    "board",    "--data",          copy,
+                        "--previous", prev_may, "--previous-data", basic,
+                        "--format",  "json",     "--out",           out2,
+                        "--quiet",   NULL};
+    assert_int_equal(tu_run(r2, NULL, NULL), 0);
+    char *path2 = csm_xasprintf("%s/board-2024-05.json", out2);
+    char *j2 = tu_read(path2, NULL);
+    assert_non_null(j2);
+    assert_non_null(strstr(j2, "{\"month\": \"2024-04\", \"metric\": "
+                               "\"bridge.expansion\", \"previous\": \"0\", "
+                               "\"current\": \"1000\"}"));
+    assert_non_null(strstr(j2, "{\"month\": \"2024-04\", \"metric\": "
+                               "\"bridge.closing\", \"previous\": \"61000\", "
+                               "\"current\": \"62000\"}"));
+    assert_non_null(strstr(j2, "{\"month\": \"2024-05\", \"metric\": "
+                               "\"bridge.contraction\", \"previous\": "
+                               "\"3000\", \"current\": \"4000\"}"));
+    assert_non_null(strstr(j2, "\"customers_count\": 1"));
+    assert_non_null(strstr(j2, "{\"customer_id\": \"A\", \"month\": "
+                               "\"2024-04\", \"change\": \"changed\", "
+                               "\"previous_mrr\": 15000, \"mrr\": 16000}"));
+    /* Figures of months before the change are not restated. */
+    assert_null(strstr(j2, "\"month\": \"2024-03\", \"metric\": "
+                           "\"bridge."));
+    free(ja), free(jb), free(j1), free(j2);
+    free(path), free(path2), free(out), free(out2), free(cmd), free(copy);
+    free(prev_apr), free(prev_may);
+    tu_rmtree(tmp);
+    free(tmp);
+    free(basic);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -189,6 +262,7 @@ int main(void)
         cmocka_unit_test(test_usage),
         cmocka_unit_test(test_import_periods_roundtrip),
         cmocka_unit_test(test_json_deterministic),
+        cmocka_unit_test(test_restatements),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
