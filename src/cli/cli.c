@@ -117,6 +117,10 @@ void csm_cli_print_diags(const csm_diags *d, const csm_cli_opts *o)
     size_t errors = csm_diags_errors(d), warnings = csm_diags_warnings(d);
     if (errors)
         csm_diags_print(d, stderr, CSM_SEV_ERROR, 50);
+    if (o->verbose)
+        for (size_t i = 0; i < d->n; i++)
+            if (d->items[i].severity == CSM_SEV_INFO)
+                csm_diag_format(&d->items[i], stderr);
     if (o->verbose && warnings) {
         for (size_t i = 0, shown = 0; i < d->n && shown < 200; i++) {
             if (d->items[i].severity == CSM_SEV_WARNING) {

@@ -3,6 +3,8 @@
  * renderer. */
 #include "csmetrics/metrics.h"
 
+#include "csmetrics/timing.h"
+
 #include <stdlib.h>
 
 #include "csmetrics/xalloc.h"
@@ -115,7 +117,9 @@ csm_error csm_metrics_run_flagged(const csm_dataset *ds, const csm_config *cfg,
     m->report_month = report_month;
     m->flag_month = flag_month;
     for (size_t i = 0; i < sizeof families / sizeof *families; i++) {
+        double t0 = csm_now();
         csm_error rc = families[i].run(m, diag);
+        csm_timing_note(diag, families[i].name, t0);
         if (rc != CSM_OK) {
             csm_metrics_free(m);
             return rc;

@@ -89,9 +89,9 @@ static void fill_missing(const csm_col *col, unsigned char *p, size_t n)
     } else if (col->width == 2) {
         memset(p, 0xFF, n * 2); /* UINT16_MAX */
     } else {
-        int32_t na = CSM_NA;
+        int32_t *q = (int32_t *)(void *)p; /* chunks are 4-byte aligned */
         for (size_t i = 0; i < n; i++)
-            memcpy(p + i * 4, &na, 4);
+            q[i] = CSM_NA;
     }
 }
 

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "csmetrics/timing.h"
 #include "csmetrics/validate.h"
 #include "csmetrics/xalloc.h"
 #include "internal.h"
@@ -123,7 +124,9 @@ csm_error csm_load_run(const csm_load_options *opt, const csm_config *cfg,
                           "YYYY-MM.csv files)");
             rc = worst(rc, CSM_EIO);
         } else if (rc == CSM_OK) {
+            double t0 = csm_now();
             rc = csm_load_snapshots(&b, snap, snap, opt->threads, diag);
+            csm_timing_note(diag, "parse and merge snapshot files", t0);
         }
     } else if (have_periods) {
         if (rc == CSM_OK)
@@ -137,9 +140,11 @@ csm_error csm_load_run(const csm_load_options *opt, const csm_config *cfg,
     }
     free(snap);
     free(periods);
+    double t1 = csm_now();
     if (rc == CSM_OK)
         rc = csm_builder_finish(&b, diag);
     csm_builder_free(&b);
+    csm_timing_note(diag, "sort customers and gather columns", t1);
     if (rc == CSM_OK) {
         rc = worst(rc, optional_file(ds, dir, "costs.csv", csm_load_costs,
                                      diag));
