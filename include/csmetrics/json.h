@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "csmetrics/date.h"
 #include "csmetrics/ratio.h"
 
 #define CSM_JSON_MAX_DEPTH 32
@@ -39,6 +40,11 @@ void csm_json_double(csm_json *j, const char *key, double v);
 void csm_json_ratio(csm_json *j, const char *key, csm_ratio r);
 void csm_json_bool(csm_json *j, const char *key, bool v);
 void csm_json_null(csm_json *j, const char *key);
+/* A month as "YYYY-MM", or null for CSM_NO_MONTH. */
+void csm_json_month(csm_json *j, const char *key, csm_month m);
+/* An interval {"lo": .., "hi": ..} on one line, or null when !defined. */
+void csm_json_interval(csm_json *j, const char *key, bool defined, double lo,
+                       double hi);
 /* Finishes the document with a newline; returns false on a write error. */
 bool csm_json_finish(csm_json *j);
 

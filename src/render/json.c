@@ -205,3 +205,25 @@ bool csm_json_finish(csm_json *j)
         j->failed = true;
     return !j->failed;
 }
+
+void csm_json_month(csm_json *j, const char *key, csm_month m)
+{
+    char b[CSM_DATE_BUFSZ];
+    if (m == CSM_NO_MONTH)
+        csm_json_null(j, key);
+    else
+        csm_json_string(j, key, csm_month_format(m, b));
+}
+
+void csm_json_interval(csm_json *j, const char *key, bool defined, double lo,
+                       double hi)
+{
+    if (!defined) {
+        csm_json_null(j, key);
+        return;
+    }
+    csm_json_object_inline(j, key);
+    csm_json_double(j, "lo", lo);
+    csm_json_double(j, "hi", hi);
+    csm_json_end(j);
+}

@@ -3,34 +3,7 @@
  * a few tens of kilobytes; keys and types are in docs/metrics/cohorts.md. */
 #include "csmetrics/cohorts.h"
 
-static void month_or_null(csm_json *j, const char *key, csm_month m)
-{
-    char b[CSM_DATE_BUFSZ];
-    if (m == CSM_NO_MONTH)
-        csm_json_null(j, key);
-    else
-        csm_json_string(j, key, csm_month_format(m, b));
-}
-
-/* {"n": .., "churned": .., "rate": .., "ci": {"lo": .., "hi": ..}}, with
- * rate and ci null when n is 0. */
-static void early(csm_json *j, const char *key, const csm_prop_ci *p)
-{
-    csm_json_object_inline(j, key);
-    csm_json_int(j, "n", (int64_t)p->n);
-    csm_json_int(j, "churned", (int64_t)p->x);
-    if (p->defined) {
-        csm_json_double(j, "rate", p->estimate);
-        csm_json_object_inline(j, "ci");
-        csm_json_double(j, "lo", p->lo);
-        csm_json_double(j, "hi", p->hi);
-        csm_json_end(j);
-    } else {
-        csm_json_null(j, "rate");
-        csm_json_null(j, "ci");
-    }
-    csm_json_end(j);
-}
+#include "csmetrics/json_stats.h"
 
 static void row(csm_json *j, const csm_cohort_row *r)
 {
@@ -72,7 +45,7 @@ static void row(csm_json *j, const csm_cohort_row *r)
         csm_json_null(j, "logo_retention");
         csm_json_null(j, "revenue_retention");
     }
-    early(j, "early_churn", &r->early_churn);
+    csm_json_proportion(j, "early_churn", "churned", &r->early_churn);
     csm_json_end(j);
 }
 
@@ -120,14 +93,14 @@ void csm_cohorts_write_json(const csm_cohorts *c, csm_json *j)
     csm_json_object(j, "cohorts");
     csm_json_int(j, "early_churn_days", c->early_churn_days);
     csm_json_double(j, "ci_level", c->ci_level);
-    month_or_null(j, "first_observed_month", c->first_observed);
+    csm_json_month(j, "first_observed_month", c->first_observed);
     csm_json_int(j, "members", c->members);
     csm_json_object_inline(j, "not_in_a_cohort");
     csm_json_int(j, "opening_balance_no_start", c->opening_no_start);
     csm_json_int(j, "no_signup", c->no_signup);
     csm_json_int(j, "signed_after_report", c->after_report);
     csm_json_end(j);
-    early(j, "early_churn", &c->early_churn);
+    csm_json_proportion(j, "early_churn", "churned", &c->early_churn);
     table(j, "by_month", &c->table[CSM_COHORT_MONTH]);
     table(j, "by_quarter", &c->table[CSM_COHORT_QUARTER]);
     csm_json_end(j);

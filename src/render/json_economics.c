@@ -13,15 +13,6 @@
 static const char *const window_keys[CSM_RETENTION_WINDOWS] = {"m1", "m3",
                                                                "m12"};
 
-static void month_str(csm_json *j, const char *key, csm_month m)
-{
-    char b[CSM_DATE_BUFSZ];
-    if (m == CSM_NO_MONTH)
-        csm_json_null(j, key);
-    else
-        csm_json_string(j, key, csm_month_format(m, b));
-}
-
 static void money(csm_json *j, const char *key, csm_ue_money v)
 {
     if (v.defined)
@@ -47,16 +38,16 @@ static void ue_window(csm_json *j, const char *key, const csm_ue_window *w)
         return;
     }
     csm_json_object(j, key);
-    month_str(j, "from", w->from);
-    month_str(j, "to", w->to);
-    month_str(j, "base_month", w->base);
+    csm_json_month(j, "from", w->from);
+    csm_json_month(j, "to", w->to);
+    csm_json_month(j, "base_month", w->base);
     csm_json_int(j, "months", w->months);
     money(j, "acquisition_cost", w->acquisition_cost);
     money(j, "retention_cost", w->retention_cost);
     csm_json_int(j, "cost_months", w->cost_months);
     csm_json_array_inline(j, "missing_cost_months");
     for (int i = 0; i < w->n_missing_costs; i++)
-        month_str(j, NULL, w->missing_costs[i]);
+        csm_json_month(j, NULL, w->missing_costs[i]);
     csm_json_end(j);
     csm_json_int(j, "new_logos", w->new_logos);
     csm_json_int(j, "reactivated_logos", w->reactivated_logos);
@@ -82,7 +73,7 @@ static void ue_window(csm_json *j, const char *key, const csm_ue_window *w)
 static void ue_series_item(csm_json *j, const csm_ue_window *w)
 {
     csm_json_object_inline(j, NULL);
-    month_str(j, "month", w->to);
+    csm_json_month(j, "month", w->to);
     csm_json_int(j, "new_logos", w->new_logos);
     csm_json_int(j, "retained_logos", w->retained_logos);
     money(j, "acquisition_cost", w->acquisition_cost);
@@ -151,18 +142,12 @@ static void ref_month(csm_json *j, const char *key,
         csm_json_object_inline(j, key);
     else
         csm_json_object(j, key);
-    month_str(j, "month", rm->month);
+    csm_json_month(j, "month", rm->month);
     csm_json_int(j, "active_logos", rm->active_logos);
     csm_json_int(j, "referring_logos", rm->referring_logos);
     csm_json_ratio(j, "rate", rm->rate);
-    if (rm->rate_ci.defined) {
-        csm_json_object_inline(j, "rate_ci");
-        csm_json_double(j, "lo", rm->rate_ci.lo);
-        csm_json_double(j, "hi", rm->rate_ci.hi);
-        csm_json_end(j);
-    } else {
-        csm_json_null(j, "rate_ci");
-    }
+    csm_json_interval(j, "rate_ci", rm->rate_ci.defined, rm->rate_ci.lo,
+                      rm->rate_ci.hi);
     csm_json_int(j, "referrals", rm->referrals);
     csm_json_int(j, "referrals_12m", rm->referrals_12m);
     csm_json_int(j, "converted_logos", rm->converted_logos);
@@ -230,7 +215,7 @@ void csm_json_write_referrals(const csm_metrics *m, const csm_diags *d,
         csm_json_string(j, "referrer", csm_ds_customer_id(ds, ref->referrer));
         csm_json_string(j, "referred", csm_ds_customer_id(ds, ref->referred));
         csm_json_string(j, "date", csm_date_format(ref->date, db));
-        month_str(j, "month", csm_dataset_month(ds, f->month));
+        csm_json_month(j, "month", csm_dataset_month(ds, f->month));
         csm_json_string(j, "movement", csm_movement_name(f->kind));
         csm_json_int(j, "mrr", f->mrr);
         csm_json_end(j);
@@ -252,8 +237,8 @@ static void cr_window(csm_json *j, const char *key, const csm_dataset *ds,
         return;
     }
     csm_json_object(j, key);
-    month_str(j, "from", w->from);
-    month_str(j, "to", w->to);
+    csm_json_month(j, "from", w->from);
+    csm_json_month(j, "to", w->to);
     csm_json_int(j, "churned_logos", w->churned_logos);
     csm_json_int(j, "churned_mrr", w->churned_mrr);
     csm_json_int(j, "no_reason_logos", w->no_reason_logos);
@@ -305,8 +290,8 @@ void csm_json_write_churn_reasons(const csm_metrics *m, const csm_diags *d,
         cr_window(j, window_keys[w], ds, &r->current[w]);
 
     csm_json_object(j, "missing");
-    month_str(j, "from", r->list_from);
-    month_str(j, "to", r->list_to);
+    csm_json_month(j, "from", r->list_from);
+    csm_json_month(j, "to", r->list_to);
     csm_json_int(j, "count", (int64_t)r->n_missing);
     csm_json_int(j, "mrr", r->missing_mrr);
     csm_json_array(j, "items");
@@ -323,8 +308,8 @@ void csm_json_write_churn_reasons(const csm_metrics *m, const csm_diags *d,
     csm_json_end(j);
 
     csm_json_object(j, "unmatched");
-    month_str(j, "from", r->list_from);
-    month_str(j, "to", r->list_to);
+    csm_json_month(j, "from", r->list_from);
+    csm_json_month(j, "to", r->list_to);
     csm_json_int(j, "count", (int64_t)r->n_unmatched);
     csm_json_array(j, "items");
     for (size_t i = 0; i < r->n_unmatched && i < LIST_MAX; i++) {

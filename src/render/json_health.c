@@ -2,18 +2,10 @@
  * src/compute/health.c and at_risk.c computed; computes nothing beyond
  * shares of counts it is given. */
 #include "csmetrics/json_health.h"
+#include "csmetrics/json_stats.h"
 
 #include "csmetrics/at_risk.h"
 #include "csmetrics/health.h"
-
-static void month_str(csm_json *j, const char *key, csm_month m)
-{
-    char b[CSM_DATE_BUFSZ];
-    if (m == CSM_NO_MONTH)
-        csm_json_null(j, key);
-    else
-        csm_json_string(j, key, csm_month_format(m, b));
-}
 
 static void value(csm_json *j, const char *key, csm_stats_value v)
 {
@@ -21,26 +13,6 @@ static void value(csm_json *j, const char *key, csm_stats_value v)
         csm_json_double(j, key, v.value);
     else
         csm_json_null(j, key);
-}
-
-/* {"n", <xkey>, "rate", "ci": {"lo","hi"}}; rate and ci null when n == 0. */
-static void prop(csm_json *j, const char *key, const char *xkey,
-                 const csm_prop_ci *p)
-{
-    csm_json_object_inline(j, key);
-    csm_json_int(j, "n", (int64_t)p->n);
-    csm_json_int(j, xkey, (int64_t)p->x);
-    if (p->defined) {
-        csm_json_double(j, "rate", p->estimate);
-        csm_json_object_inline(j, "ci");
-        csm_json_double(j, "lo", p->lo);
-        csm_json_double(j, "hi", p->hi);
-        csm_json_end(j);
-    } else {
-        csm_json_null(j, "rate");
-        csm_json_null(j, "ci");
-    }
-    csm_json_end(j);
 }
 
 /* ------------------------------------------------------------------ */
@@ -65,7 +37,7 @@ static void health_month(csm_json *j, const char *key,
     int64_t mrr =
         hm->red.mrr + hm->yellow.mrr + hm->green.mrr + hm->unscored.mrr;
     csm_json_object(j, key);
-    month_str(j, "month", hm->month);
+    csm_json_month(j, "month", hm->month);
     csm_json_int(j, "active_logos", logos);
     csm_json_int(j, "active_mrr", mrr);
     band_tally(j, "green", &hm->green, logos, mrr);
@@ -84,15 +56,15 @@ static void check_row(csm_json *j, const char *key, const csm_health_check *c,
     if (pooled)
         csm_json_int(j, "months", c->months);
     else
-        month_str(j, "month", c->month);
+        csm_json_month(j, "month", c->month);
     csm_json_int(j, pooled ? "customer_months" : "active", c->active);
     csm_json_int(j, "scored", c->scored);
     csm_json_object(j, "churn_by_band");
-    prop(j, "green", "churned", &c->green);
-    prop(j, "yellow", "churned", &c->yellow);
-    prop(j, "red", "churned", &c->red);
-    prop(j, "unscored", "churned", &c->unscored);
-    prop(j, "all_scored", "churned", &c->all_scored);
+    csm_json_proportion(j, "green", "churned", &c->green);
+    csm_json_proportion(j, "yellow", "churned", &c->yellow);
+    csm_json_proportion(j, "red", "churned", &c->red);
+    csm_json_proportion(j, "unscored", "churned", &c->unscored);
+    csm_json_proportion(j, "all_scored", "churned", &c->all_scored);
     csm_json_end(j);
     csm_json_object_inline(j, "auc");
     if (c->auc.defined)
@@ -103,8 +75,8 @@ static void check_row(csm_json *j, const char *key, const csm_health_check *c,
     csm_json_int(j, "churned", (int64_t)c->auc.n_neg);
     csm_json_end(j);
     csm_json_object(j, "red_flag");
-    prop(j, "precision", "red_and_churned", &c->red_precision);
-    prop(j, "recall", "red_and_churned", &c->red_recall);
+    csm_json_proportion(j, "precision", "red_and_churned", &c->red_precision);
+    csm_json_proportion(j, "recall", "red_and_churned", &c->red_recall);
     csm_json_end(j);
     csm_json_end(j);
 }
@@ -159,7 +131,7 @@ static void outcomes(csm_json *j, const csm_at_risk_summary *s)
         return;
     }
     csm_json_object(j, "outcomes");
-    month_str(j, "as_of", s->as_of);
+    csm_json_month(j, "as_of", s->as_of);
     csm_json_bool(j, "final", s->complete);
     for (int o = 0; o < CSM_AR_OUTCOMES; o++) {
         csm_json_object_inline(
@@ -169,7 +141,7 @@ static void outcomes(csm_json *j, const csm_at_risk_summary *s)
         csm_json_ratio(j, "share", s->outcome_share[o]);
         csm_json_end(j);
     }
-    prop(j, "save_rate", "saved", &s->save_rate);
+    csm_json_proportion(j, "save_rate", "saved", &s->save_rate);
     csm_json_int(j, "mrr_at_risk", s->mrr_at_risk);
     csm_json_int(j, "mrr_now", s->mrr_now);
     csm_json_int(j, "mrr_lost", s->mrr_lost);
@@ -180,7 +152,7 @@ static void outcomes(csm_json *j, const csm_at_risk_summary *s)
 static void cohort_month(csm_json *j, const csm_at_risk_month *am)
 {
     csm_json_object(j, NULL);
-    month_str(j, "month", am->month);
+    csm_json_month(j, "month", am->month);
     csm_json_int(j, "offset", am->offset);
     csm_json_bool(j, "observed", am->observed);
     if (!am->observed) {
@@ -299,7 +271,7 @@ static void member_row(csm_json *j, const csm_dataset *ds, int follow,
 static void rolling_row(csm_json *j, const csm_at_risk_summary *s)
 {
     csm_json_object_inline(j, NULL);
-    month_str(j, "flag_month", s->flag_month);
+    csm_json_month(j, "flag_month", s->flag_month);
     csm_json_int(j, "active_at_flag", s->active);
     csm_json_int(j, "unscored_at_flag", s->unscored);
     csm_json_int(j, "logos", s->logos);
@@ -314,11 +286,11 @@ static void rolling_row(csm_json *j, const csm_at_risk_summary *s)
         csm_json_ratio(j, csm_at_risk_outcome_name((csm_at_risk_outcome)o),
                        s->outcome_share[o]);
     csm_json_end(j);
-    prop(j, "save_rate", "saved", &s->save_rate);
+    csm_json_proportion(j, "save_rate", "saved", &s->save_rate);
     csm_json_int(j, "mrr_lost", s->mrr_lost);
     csm_json_ratio(j, "mrr_lost_share", s->mrr_lost_share);
-    prop(j, "cohort_churn", "churned", &s->cohort_churn);
-    prop(j, "green_churn", "churned", &s->green_churn);
+    csm_json_proportion(j, "cohort_churn", "churned", &s->cohort_churn);
+    csm_json_proportion(j, "green_churn", "churned", &s->green_churn);
     csm_json_end(j);
 }
 
@@ -333,7 +305,7 @@ void csm_json_write_at_risk(const csm_metrics *m, const csm_diags *d,
     }
     const csm_at_risk_summary *s = &r->summary;
     csm_json_object(j, "at_risk");
-    month_str(j, "flag_month", s->flag_month);
+    csm_json_month(j, "flag_month", s->flag_month);
     csm_json_int(j, "follow_months", r->follow);
     csm_json_int(j, "observed_months", s->observed);
     csm_json_bool(j, "complete", s->complete);
@@ -359,8 +331,8 @@ void csm_json_write_at_risk(const csm_metrics *m, const csm_diags *d,
     outcomes(j, s);
     csm_json_object(j, "churn_within");
     csm_json_int(j, "months", s->observed);
-    prop(j, "cohort", "churned", &s->cohort_churn);
-    prop(j, "green_baseline", "churned", &s->green_churn);
+    csm_json_proportion(j, "cohort", "churned", &s->cohort_churn);
+    csm_json_proportion(j, "green_baseline", "churned", &s->green_churn);
     csm_json_end(j);
     csm_json_object(j, "recovery");
     csm_json_int(j, "recovered", r->recovered);

@@ -4,15 +4,6 @@
 
 #include "csmetrics/nrr_methods.h"
 
-static void month_str(csm_json *j, const char *key, csm_month m)
-{
-    char b[CSM_DATE_BUFSZ];
-    if (m == CSM_NO_MONTH)
-        csm_json_null(j, key);
-    else
-        csm_json_string(j, key, csm_month_format(m, b));
-}
-
 static void window_obj(csm_json *j, const char *key, const csm_nrr_window *w)
 {
     if (!w->fits) {
@@ -20,8 +11,8 @@ static void window_obj(csm_json *j, const char *key, const csm_nrr_window *w)
         return;
     }
     csm_json_object(j, key);
-    month_str(j, "from", w->from);
-    month_str(j, "to", w->to);
+    csm_json_month(j, "from", w->from);
+    csm_json_month(j, "to", w->to);
     csm_json_int(j, "months", w->window);
 
     csm_json_object_inline(j, "point_to_point");
@@ -76,7 +67,7 @@ static void window_obj(csm_json *j, const char *key, const csm_nrr_window *w)
 
 static void quick_fields(csm_json *j, const csm_quick_ratio_month *q)
 {
-    month_str(j, "month", q->month);
+    csm_json_month(j, "month", q->month);
     if (q->opening_balance) {
         csm_json_null(j, "gains");
         csm_json_null(j, "losses");

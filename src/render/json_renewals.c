@@ -37,14 +37,8 @@ static void stats_obj(csm_json *j, const char *key, csm_month start,
     csm_json_int(j, "renewed_mrr_capped", s->renewed_mrr_capped);
     csm_json_int(j, "renewed_mrr", s->renewed_mrr);
     csm_json_ratio(j, "logo_rate", s->logo_rate);
-    if (s->logo_rate_ci.defined) {
-        csm_json_object_inline(j, "logo_rate_ci");
-        csm_json_double(j, "lo", s->logo_rate_ci.lo);
-        csm_json_double(j, "hi", s->logo_rate_ci.hi);
-        csm_json_end(j);
-    } else {
-        csm_json_null(j, "logo_rate_ci");
-    }
+    csm_json_interval(j, "logo_rate_ci", s->logo_rate_ci.defined,
+                      s->logo_rate_ci.lo, s->logo_rate_ci.hi);
     csm_json_ratio(j, "gross_dollar_rate", s->gross_dollar_rate);
     csm_json_ratio(j, "net_dollar_rate", s->net_dollar_rate);
     csm_json_int(j, "pending_logos", s->pending_logos);

@@ -11,21 +11,12 @@
 #include "csmetrics/metrics.h"
 #include "csmetrics/version.h"
 
-static void month_str(csm_json *j, const char *key, csm_month m)
-{
-    char b[CSM_DATE_BUFSZ];
-    if (m == CSM_NO_MONTH)
-        csm_json_null(j, key);
-    else
-        csm_json_string(j, key, csm_month_format(m, b));
-}
-
 static void w_header(const csm_metrics *m, const csm_diags *d, csm_json *j)
 {
     (void)d;
     const csm_dataset *ds = m->ds;
     csm_json_string(j, "csmetrics_version", CSM_VERSION);
-    month_str(j, "month", csm_dataset_month(ds, m->report_month));
+    csm_json_month(j, "month", csm_dataset_month(ds, m->report_month));
     csm_json_string(j, "currency", ds->currency);
     csm_json_int(j, "currency_decimals", ds->decimals);
     csm_json_string(j, "source", ds->source == CSM_SOURCE_PERIODS
@@ -34,7 +25,7 @@ static void w_header(const csm_metrics *m, const csm_diags *d, csm_json *j)
     csm_json_int(j, "customers", (int64_t)ds->n_customers);
     csm_json_array_inline(j, "months");
     for (int k = 0; k < ds->n_months; k++)
-        month_str(j, NULL, csm_dataset_month(ds, k));
+        csm_json_month(j, NULL, csm_dataset_month(ds, k));
     csm_json_end(j);
 }
 
@@ -57,7 +48,7 @@ static void w_bridge(const csm_metrics *m, const csm_diags *d, csm_json *j)
     for (int k = 0; k < m->bridge->n_months; k++) {
         const csm_bridge_month *b = &m->bridge->months[k];
         csm_json_object(j, NULL);
-        month_str(j, "month", b->month);
+        csm_json_month(j, "month", b->month);
         csm_json_bool(j, "opening_balance", b->opening_balance);
         bridge_fields(j, &b->amount);
         csm_bridge_amounts l = {b->logos.opening,     b->logos.new_,
@@ -83,8 +74,8 @@ static void retention_obj(csm_json *j, const char *key,
         csm_json_object_inline(j, key);
     else
         csm_json_object(j, key);
-    month_str(j, "from", r->from);
-    month_str(j, "to", r->to);
+    csm_json_month(j, "from", r->from);
+    csm_json_month(j, "to", r->to);
     csm_json_int(j, "base_logos", r->base_logos);
     csm_json_int(j, "retained_logos", r->retained_logos);
     csm_json_int(j, "base_mrr", r->base_mrr);
@@ -193,7 +184,7 @@ static void w_data_quality(const csm_metrics *m, const csm_diags *d,
     for (size_t i = 0; i < ds->n_files; i++) {
         csm_json_object_inline(j, NULL);
         csm_json_string(j, "path", ds->files[i].path);
-        month_str(j, "month", ds->files[i].month);
+        csm_json_month(j, "month", ds->files[i].month);
         csm_json_int(j, "rows", ds->files[i].rows);
         csm_json_int(j, "skipped", ds->files[i].skipped);
         csm_json_end(j);
@@ -208,7 +199,7 @@ static void w_data_quality(const csm_metrics *m, const csm_diags *d,
         if (!ds->month_excluded[k])
             continue;
         csm_json_object_inline(j, NULL);
-        month_str(j, "month", csm_dataset_month(ds, k));
+        csm_json_month(j, "month", csm_dataset_month(ds, k));
         csm_json_int(j, "mrr", ds->month_excluded[k]);
         csm_json_end(j);
     }
