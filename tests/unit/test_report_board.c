@@ -28,6 +28,7 @@
 #include "csmetrics/strbuf.h"
 #include "csmetrics/xalloc.h"
 #include "support/testutil.h"
+#include "support/xlsxread.h"
 
 #define EPS 1e-12
 
@@ -1239,244 +1240,45 @@ static double jnum(const csm_jval *v, const char *path)
     return x->num;
 }
 
-/* The workbook's XML, enough to read a cell and its number format
- * (after tests/unit/test_xlsx.c). */
-typedef struct wbk {
-    char **sst;
-    size_t n_sst;
-    char *styles;
-    char *sheet[16];
-    size_t n_sheets;
-} wbk;
-
-static char *unzip_part(const char *xlsx, const char *part)
-{
-    char *cmd = csm_xasprintf("unzip -p '%s' '%s' 2>/dev/null", xlsx, part);
-    char *s = run_cmd(cmd);
-    free(cmd);
-    if (!*s) {
-        free(s);
-        return NULL;
-    }
-    return s;
-}
-
-static char *xml_text(const char *s, size_t n)
-{
-    csm_strbuf b = {0};
-    static const struct {
-        const char *ent, *ch;
-    } ents[] = {{"&amp;", "&"},
-                {"&lt;", "<"},
-                {"&gt;", ">"},
-                {"&quot;", "\""},
-                {"&apos;", "'"}};
-    for (size_t i = 0; i < n;) {
-        bool done = false;
-        for (size_t e = 0; e < 5 && !done; e++) {
-            size_t el = strlen(ents[e].ent);
-            if (i + el <= n && memcmp(s + i, ents[e].ent, el) == 0) {
-                csm_strbuf_puts(&b, ents[e].ch);
-                i += el;
-                done = true;
-            }
-        }
-        if (!done)
-            csm_strbuf_putc(&b, s[i++]);
-    }
-    char *out = csm_strbuf_take(&b);
-    return out ? out : csm_xstrdup("");
-}
-
-static char *attr(const char *tag, const char *name)
-{
-    const char *end = strchr(tag, '>');
-    char *pat = csm_xasprintf(" %s=\"", name);
-    const char *a = strstr(tag, pat);
-    size_t pl = strlen(pat);
-    free(pat);
-    if (!a || (end && a > end))
-        return NULL;
-    a += pl;
-    const char *q = strchr(a, '"');
-    return xml_text(a, (size_t)(q - a));
-}
-
-static char *t_text(const char *s, const char *e)
-{
-    csm_strbuf b = {0};
-    for (const char *p = s; (p = strstr(p, "<t")) && p < e;) {
-        if (p[2] != '>' && p[2] != ' ') {
-            p += 2;
-            continue;
-        }
-        const char *gt = strchr(p, '>');
-        const char *close = strstr(gt, "</t>");
-        char *txt = xml_text(gt + 1, (size_t)(close - gt - 1));
-        csm_strbuf_puts(&b, txt);
-        free(txt);
-        p = close + 4;
-    }
-    char *out = csm_strbuf_take(&b);
-    return out ? out : csm_xstrdup("");
-}
-
-static void wbk_open(wbk *w, const char *path)
-{
-    memset(w, 0, sizeof *w);
-    char *sst = unzip_part(path, "xl/sharedStrings.xml");
-    if (sst) {
-        for (const char *p = sst; (p = strstr(p, "<si>")) != NULL;) {
-            const char *e = strstr(p, "</si>");
-            w->sst = csm_xreallocarray(w->sst, w->n_sst + 1, sizeof *w->sst);
-            w->sst[w->n_sst++] = t_text(p, e);
-            p = e;
-        }
-        free(sst);
-    }
-    w->styles = unzip_part(path, "xl/styles.xml");
-    assert_non_null(w->styles);
-    for (size_t i = 0; i < 16; i++) {
-        char part[64];
-        snprintf(part, sizeof part, "xl/worksheets/sheet%zu.xml", i + 1);
-        w->sheet[i] = unzip_part(path, part);
-        if (!w->sheet[i])
-            break;
-        w->n_sheets = i + 1;
-    }
-}
-
-static void wbk_close(wbk *w)
-{
-    for (size_t i = 0; i < w->n_sst; i++)
-        free(w->sst[i]);
-    free(w->sst);
-    free(w->styles);
-    for (size_t i = 0; i < w->n_sheets; i++)
-        free(w->sheet[i]);
-}
-
-typedef struct xcell {
-    bool found;
-    bool text;
-    int style;
-    char *value;
-    char *formula;
-} xcell;
-
-static void xcell_free(xcell *c)
-{
-    free(c->value);
-    free(c->formula);
-}
-
-static xcell xget(const wbk *w, size_t n, const char *ref)
-{
-    xcell c = {0};
-    assert_true(n >= 1 && n <= w->n_sheets);
-    char *pat = csm_xasprintf("<c r=\"%s\"", ref);
-    const char *p = w->sheet[n - 1];
-    size_t pl = strlen(pat);
-    while ((p = strstr(p, pat)) != NULL &&
-           (p[pl] != ' ' && p[pl] != '>' && p[pl] != '/'))
-        p += pl;
-    free(pat);
-    if (!p)
-        return c;
-    c.found = true;
-    char *type = attr(p, "t");
-    char *s = attr(p, "s");
-    c.style = s ? atoi(s) : 0;
-    free(s);
-    const char *gt = strchr(p, '>');
-    if (gt[-1] == '/') {
-        free(type);
-        return c;
-    }
-    const char *end = strstr(gt, "</c>");
-    const char *f = strstr(gt, "<f>");
-    if (f && f < end)
-        c.formula = xml_text(f + 3, (size_t)(strstr(f, "</f>") - f - 3));
-    const char *v = strstr(gt, "<v>");
-    if (type && strcmp(type, "inlineStr") == 0) {
-        c.text = true;
-        c.value = t_text(gt, end);
-    } else if (v && v < end) {
-        char *raw = xml_text(v + 3, (size_t)(strstr(v, "</v>") - v - 3));
-        if (type && strcmp(type, "s") == 0) {
-            size_t k = (size_t)atol(raw);
-            assert_true(k < w->n_sst);
-            c.text = true;
-            c.value = csm_xstrdup(w->sst[k]);
-            free(raw);
-        } else {
-            c.value = raw;
-        }
-    }
-    free(type);
-    return c;
-}
-
-/* The number format code of cell style xf. */
-static char *numfmt_of(const wbk *w, int xf)
-{
-    const char *p = strstr(w->styles, "<cellXfs");
-    assert_non_null(p);
-    for (int i = 0; i <= xf; i++) {
-        p = strstr(p + 1, "<xf ");
-        assert_non_null(p);
-    }
-    char *a = attr(p, "numFmtId");
-    int nf = atoi(a);
-    free(a);
-    if (nf < 164)
-        return csm_xasprintf("builtin %d", nf);
-    char *pat = csm_xasprintf("<numFmt numFmtId=\"%d\"", nf);
-    const char *q = strstr(w->styles, pat);
-    free(pat);
-    assert_non_null(q);
-    return attr(q, "formatCode");
-}
-
 /* The row (1-based) of the first cell in column A of sheet n holding
  * text, or 0. */
-static int row_with(const wbk *w, size_t n, const char *text)
+static int row_with(const xr_book *w, size_t n, const char *text)
 {
     for (int r = 1; r < 2000; r++) {
         char ref[16];
         snprintf(ref, sizeof ref, "A%d", r);
-        xcell c = xget(w, n, ref);
+        xr_cell c = xr_get(w, n, ref);
         bool hit = c.found && c.text && strcmp(c.value, text) == 0;
-        xcell_free(&c);
+        xr_cell_free(&c);
         if (hit)
             return r;
     }
     return 0;
 }
 
-static void x_number(const wbk *w, size_t n, const char *ref, double v,
+static void x_number(const xr_book *w, size_t n, const char *ref, double v,
                      const char *numfmt)
 {
-    xcell c = xget(w, n, ref);
+    xr_cell c = xr_get(w, n, ref);
     if (!c.found || c.text || !c.value || fabs(atof(c.value) - v) > 1e-9)
         fail_msg("sheet %zu %s: %s, want %.10g", n, ref,
                  c.value ? c.value : "(none)", v);
     if (numfmt) {
-        char *f = numfmt_of(w, c.style);
+        char *f = xr_numfmt(w, c.style);
         if (strcmp(f, numfmt) != 0)
             fail_msg("sheet %zu %s: format %s, want %s", n, ref, f, numfmt);
         free(f);
     }
-    xcell_free(&c);
+    xr_cell_free(&c);
 }
 
-static void x_text(const wbk *w, size_t n, const char *ref, const char *s)
+static void x_text(const xr_book *w, size_t n, const char *ref, const char *s)
 {
-    xcell c = xget(w, n, ref);
+    xr_cell c = xr_get(w, n, ref);
     if (!c.found || !c.text || strcmp(c.value, s) != 0)
         fail_msg("sheet %zu %s: \"%s\", want \"%s\"", n, ref,
                  c.value ? c.value : "(none)", s);
-    xcell_free(&c);
+    xr_cell_free(&c);
 }
 
 static char *file_bytes(const char *path, size_t *len)
@@ -1633,8 +1435,8 @@ static void test_end_to_end(void **state)
     /* The workbook: the summary sheet's tiles and the bridge sheet's
      * last month, cells and formats against the JSON. */
     char *xlsx = csm_xasprintf("%s/board-2025-10.xlsx", out1);
-    wbk w;
-    wbk_open(&w, xlsx);
+    xr_book w;
+    assert_true(xr_open(&w, xlsx));
     assert_int_equal(w.n_sheets, 13);
     int hr = row_with(&w, 1, "Metric");
     assert_true(hr > 0);
@@ -1661,13 +1463,13 @@ static void test_end_to_end(void **state)
         x_number(&w, 2, ref, (double)jint(last, keys[k]) / 100.0, "#,##0.00");
     }
     snprintf(ref, sizeof ref, "I%d", lr);
-    xcell cc = xget(&w, 2, ref);
+    xr_cell cc = xr_get(&w, 2, ref);
     char *want_f = csm_xasprintf("B%d+C%d+D%d+E%d-F%d-G%d+H%d", lr, lr, lr, lr,
                                  lr, lr, lr);
     assert_non_null(cc.formula);
     assert_string_equal(cc.formula, want_f);
     free(want_f);
-    xcell_free(&cc);
+    xr_cell_free(&cc);
     int ct = row_with(&w, 2, "Customers by month");
     assert_true(ct > 0);
     snprintf(ref, sizeof ref, "H%d", ct + 2 + 13);
@@ -1677,7 +1479,7 @@ static void test_end_to_end(void **state)
     for (size_t i = 0; i < w.n_sst && !found; i++)
         found = strcmp(w.sst[i], utf8_name) == 0;
     assert_true(found);
-    wbk_close(&w);
+    xr_close(&w);
 
     free(xlsx);
     free(pdf);

@@ -31,6 +31,7 @@
 #include "csmetrics/xalloc.h"
 #include "csmetrics/xlsx_formula.h"
 #include "support/testutil.h"
+#include "support/xlsxread.h"
 
 /* ============================================================ helpers */
 
@@ -557,197 +558,39 @@ static csm_report *build_model(size_t extra_rows)
 
 /* ============================================== reading the workbook */
 
-typedef struct wbk {
-    char *path;
-    char **sst;
-    size_t n_sst;
-    char *styles;
-    char *sheet[8];
-    size_t n_sheets;
-} wbk;
+/* Workbooks are read with tests/unit/support/xlsxread.c. */
+typedef xr_book wbk;
+typedef xr_cell xcell;
 
-static char *unzip_part(const char *xlsx, const char *part)
+static xcell cell(const wbk *w, size_t n, const char *ref)
 {
-    char *cmd = csm_xasprintf("unzip -p '%s' '%s' 2>/dev/null", xlsx, part);
-    FILE *p = popen(cmd, "r");
-    free(cmd);
-    if (!p)
-        return NULL;
-    csm_strbuf b = {0};
-    char buf[65536];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0)
-        csm_strbuf_append(&b, buf, n);
-    int rc = pclose(p);
-    if (rc != 0 || b.len == 0) {
-        csm_strbuf_free(&b);
-        return NULL;
-    }
-    return csm_strbuf_take(&b);
+    assert_true(n >= 1 && n <= w->n_sheets);
+    return xr_get(w, n, ref);
 }
 
-/* XML text with the five entities decoded. */
-static char *xml_text(const char *s, size_t n)
+static void xcell_free(xcell *c)
 {
-    csm_strbuf b = {0};
-    static const struct {
-        const char *ent, *ch;
-    } ents[] = {{"&amp;", "&"},
-                {"&lt;", "<"},
-                {"&gt;", ">"},
-                {"&quot;", "\""},
-                {"&apos;", "'"}};
-    for (size_t i = 0; i < n;) {
-        bool done = false;
-        for (size_t e = 0; e < 5 && !done; e++) {
-            size_t el = strlen(ents[e].ent);
-            if (i + el <= n && memcmp(s + i, ents[e].ent, el) == 0) {
-                csm_strbuf_puts(&b, ents[e].ch);
-                i += el;
-                done = true;
-            }
-        }
-        if (!done)
-            csm_strbuf_putc(&b, s[i++]);
-    }
-    char *out = csm_strbuf_take(&b);
-    return out ? out : csm_xstrdup("");
+    xr_cell_free(c);
 }
 
-/* Value of attribute name in the tag that starts at tag, or NULL. */
 static char *attr(const char *tag, const char *name)
 {
-    const char *end = strchr(tag, '>');
-    char *pat = csm_xasprintf(" %s=\"", name);
-    const char *a = strstr(tag, pat);
-    size_t pl = strlen(pat);
-    free(pat);
-    if (!a || (end && a > end))
-        return NULL;
-    a += pl;
-    const char *q = strchr(a, '"');
-    return xml_text(a, (size_t)(q - a));
-}
-
-/* Concatenated text of every <t> element in [s, e). */
-static char *t_text(const char *s, const char *e)
-{
-    csm_strbuf b = {0};
-    for (const char *p = s; (p = strstr(p, "<t")) && p < e;) {
-        if (p[2] != '>' && p[2] != ' ') {
-            p += 2;
-            continue;
-        }
-        const char *gt = strchr(p, '>');
-        const char *close = strstr(gt, "</t>");
-        char *txt = xml_text(gt + 1, (size_t)(close - gt - 1));
-        csm_strbuf_puts(&b, txt);
-        free(txt);
-        p = close + 4;
-    }
-    char *out = csm_strbuf_take(&b);
-    return out ? out : csm_xstrdup("");
+    return xr_attr(tag, name);
 }
 
 static void wbk_open(wbk *w, const char *path)
 {
-    memset(w, 0, sizeof *w);
-    w->path = csm_xstrdup(path);
-    char *sst = unzip_part(path, "xl/sharedStrings.xml");
-    if (sst) {
-        for (const char *p = sst; (p = strstr(p, "<si>")) != NULL;) {
-            const char *e = strstr(p, "</si>");
-            w->sst = csm_xreallocarray(w->sst, w->n_sst + 1, sizeof *w->sst);
-            w->sst[w->n_sst++] = t_text(p, e);
-            p = e;
-        }
-        free(sst);
-    }
-    w->styles = unzip_part(path, "xl/styles.xml");
-    assert_non_null(w->styles);
-    for (size_t i = 0; i < 8; i++) {
-        char part[64];
-        snprintf(part, sizeof part, "xl/worksheets/sheet%zu.xml", i + 1);
-        w->sheet[i] = unzip_part(path, part);
-        if (!w->sheet[i])
-            break;
-        w->n_sheets = i + 1;
-    }
+    assert_true(xr_open(w, path));
 }
 
 static void wbk_close(wbk *w)
 {
-    for (size_t i = 0; i < w->n_sst; i++)
-        free(w->sst[i]);
-    free(w->sst);
-    free(w->styles);
-    for (size_t i = 0; i < w->n_sheets; i++)
-        free(w->sheet[i]);
-    free(w->path);
-}
-
-typedef struct xcell {
-    bool found;
-    char *type;    /* t attribute or NULL */
-    int style;     /* s attribute or 0 */
-    char *value;   /* <v>, resolved through the shared strings, or inline */
-    char *formula; /* <f> or NULL */
-} xcell;
-
-static void xcell_free(xcell *c)
-{
-    free(c->type);
-    free(c->value);
-    free(c->formula);
-}
-
-/* The cell ref ("B7") of 1-based sheet n. */
-static xcell cell(const wbk *w, size_t n, const char *ref)
-{
-    xcell c = {0};
-    assert_true(n >= 1 && n <= w->n_sheets);
-    char *pat = csm_xasprintf("<c r=\"%s\"", ref);
-    const char *p = w->sheet[n - 1];
-    size_t pl = strlen(pat);
-    while ((p = strstr(p, pat)) != NULL &&
-           (p[pl] != ' ' && p[pl] != '>' && p[pl] != '/'))
-        p += pl;
-    free(pat);
-    if (!p)
-        return c;
-    c.found = true;
-    c.type = attr(p, "t");
-    char *s = attr(p, "s");
-    c.style = s ? atoi(s) : 0;
-    free(s);
-    const char *gt = strchr(p, '>');
-    if (gt[-1] == '/')
-        return c;
-    const char *end = strstr(gt, "</c>");
-    const char *f = strstr(gt, "<f>");
-    if (f && f < end)
-        c.formula = xml_text(f + 3, (size_t)(strstr(f, "</f>") - f - 3));
-    const char *v = strstr(gt, "<v>");
-    if (c.type && strcmp(c.type, "inlineStr") == 0) {
-        c.value = t_text(gt, end);
-    } else if (v && v < end) {
-        char *raw = xml_text(v + 3, (size_t)(strstr(v, "</v>") - v - 3));
-        if (c.type && strcmp(c.type, "s") == 0) {
-            size_t k = (size_t)atol(raw);
-            assert_true(k < w->n_sst);
-            c.value = csm_xstrdup(w->sst[k]);
-            free(raw);
-        } else {
-            c.value = raw;
-        }
-    }
-    return c;
+    xr_close(w);
 }
 
 static bool is_text(const xcell *c)
 {
-    return c->type &&
-           (strcmp(c->type, "s") == 0 || strcmp(c->type, "inlineStr") == 0);
+    return c->text;
 }
 
 /* A text cell with this exact text and no formula. */
@@ -760,7 +603,7 @@ static void expect_text(const wbk *w, size_t n, const char *ref,
         fprintf(stderr,
                 "sheet %zu %s: found %d type %s value \"%s\"; want "
                 "text \"%s\"\n",
-                n, ref, c.found, c.type ? c.type : "-", c.value ? c.value : "",
+                n, ref, c.found, c.text ? "text" : "-", c.value ? c.value : "",
                 text);
         fail();
     }
@@ -970,7 +813,7 @@ static void test_workbook_parts(void **state)
     assert_int_equal(w.n_sheets, 7);
 
     /* Sheet names: cleaned, cut to 31 characters, unique. */
-    char *wbxml = unzip_part(path, "xl/workbook.xml");
+    char *wbxml = xr_part(path, "xl/workbook.xml");
     const char *names[] = {"Summary", ledger_sheet,  "Charts",     "MRR bridge",
                            "Cohorts", "Definitions", "Summary (2)"};
     const char *p = wbxml;
@@ -1124,12 +967,12 @@ static void test_workbook_parts(void **state)
     /* Block 2 starts after the chart's rows: 4 + 16 + 1 = row 21. */
     expect_text(&w, 3, "A21", "Time to first value");
     expect_text(&w, 3, "A22", "Days");
-    char *c1 = unzip_part(path, "xl/charts/chart1.xml");
-    char *c2 = unzip_part(path, "xl/charts/chart2.xml");
-    char *c3 = unzip_part(path, "xl/charts/chart3.xml");
-    char *c4 = unzip_part(path, "xl/charts/chart4.xml");
-    char *c5 = unzip_part(path, "xl/charts/chart5.xml");
-    char *c6 = unzip_part(path, "xl/charts/chart6.xml");
+    char *c1 = xr_part(path, "xl/charts/chart1.xml");
+    char *c2 = xr_part(path, "xl/charts/chart2.xml");
+    char *c3 = xr_part(path, "xl/charts/chart3.xml");
+    char *c4 = xr_part(path, "xl/charts/chart4.xml");
+    char *c5 = xr_part(path, "xl/charts/chart5.xml");
+    char *c6 = xr_part(path, "xl/charts/chart6.xml");
     assert_non_null(c1);
     assert_non_null(strstr(c1, "<c:lineChart>"));
     assert_non_null(strstr(c1, "formatCode=\"0%\""));
@@ -1222,12 +1065,12 @@ static void test_workbook_parts(void **state)
     assert_int_equal(nf, 7 + 3);
 
     /* ---- Document properties. */
-    char *core = unzip_part(path, "docProps/core.xml");
+    char *core = xr_part(path, "docProps/core.xml");
     assert_non_null(strstr(core, "<dc:title>Board pack</dc:title>"));
     assert_non_null(strstr(core, "<dc:subject>March 2025</dc:subject>"));
     assert_non_null(strstr(core, ">2025-04-02T00:00:00Z</dcterms:created>"));
     free(core);
-    char *app = unzip_part(path, "docProps/app.xml");
+    char *app = xr_part(path, "docProps/app.xml");
     assert_non_null(strstr(app, "<Company>Acme &amp; Co</Company>"));
     free(app);
     /* Not in constant-memory mode: strings are shared. */
@@ -1747,7 +1590,7 @@ static void test_text_repair(void **state)
     assert_int_equal(strlen(c.value), 32767);
     xcell_free(&c);
     wbk_close(&w);
-    char *sst = unzip_part(path, "xl/sharedStrings.xml");
+    char *sst = xr_part(path, "xl/sharedStrings.xml");
     assert_non_null(strstr(sst, "bell_x0007_"));
     free(sst);
     free(path);

@@ -169,6 +169,31 @@ static const char *nth(const char *xml, const char *list, const char *tag,
     return p;
 }
 
+char *xr_attr(const char *tag, const char *name)
+{
+    return attr(tag, name);
+}
+
+char *xr_numfmt(const xr_book *b, int style)
+{
+    const char *p = strstr(b->styles, "<cellXfs");
+    assert_non_null(p);
+    for (int i = 0; i <= style; i++) {
+        p = strstr(p + 1, "<xf ");
+        assert_non_null(p);
+    }
+    char *a = attr(p, "numFmtId");
+    int nf = atoi(a ? a : "0");
+    free(a);
+    if (nf < 164)
+        return csm_xasprintf("builtin %d", nf);
+    char *pat = csm_xasprintf("<numFmt numFmtId=\"%d\"", nf);
+    const char *q = strstr(b->styles, pat);
+    free(pat);
+    assert_non_null(q);
+    return attr(q, "formatCode");
+}
+
 char *xr_fill(const xr_book *b, int style)
 {
     const char *xf = nth(b->styles, "cellXfs", "xf", style);

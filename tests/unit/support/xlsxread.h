@@ -52,6 +52,14 @@ void xr_offset(const char *ref, int dcol, int drow, char *out);
 double xr_number_near(const xr_book *b, size_t n, const char *label, int dcol,
                       int drow);
 
+/* The value of attribute name in the XML tag starting at tag (entities
+ * decoded), or NULL: a new string. */
+char *xr_attr(const char *tag, const char *name);
+
+/* The number format code of cell style s ("#,##0.00"), or "builtin N"
+ * for Excel's built-in format N: a new string. */
+char *xr_numfmt(const xr_book *b, int style);
+
 /* The solid fill colour ("FF43A047") of cell style s, or NULL: a new
  * string. */
 char *xr_fill(const xr_book *b, int style);
