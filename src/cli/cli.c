@@ -12,6 +12,7 @@
 
 #include "csmetrics/export.h"
 #include "csmetrics/pipeline.h"
+#include "csmetrics/report_build.h"
 #include "csmetrics/version.h"
 
 #include "commands.h"
@@ -136,6 +137,30 @@ void csm_cli_print_diags(const csm_diags *d, const csm_cli_opts *o)
                                         : "");
 }
 
+/* The sections a report definition of this kind may list, from the
+ * registry, with their options: the reference for reports/ *.report. */
+static void print_sections(const char *kind)
+{
+    char key[40];
+    snprintf(key, sizeof key, " %s ", kind);
+    printf("Sections for [section ID] in a %s report definition:\n", kind);
+    for (size_t i = 0; i < csm_n_section_specs; i++) {
+        const csm_section_spec *s = &csm_section_specs[i];
+        if (!strstr(s->reports, key))
+            continue;
+        printf("  %-22s %s\n", s->id, s->doc);
+        for (size_t k = 0; k < s->n_options; k++) {
+            const csm_opt_spec *o = &s->options[k];
+            printf("  %24s%s = %s (default %s): %s\n", "", o->name,
+                   o->type == CSM_OPT_WORD   ? o->words
+                   : o->type == CSM_OPT_BOOL ? "true|false"
+                   : o->type == CSM_OPT_TEXT ? "text"
+                                             : "number",
+                   o->fallback ? o->fallback : "-", o->doc);
+        }
+    }
+}
+
 static void print_overview(FILE *out)
 {
     fputs("csmetrics " CSM_VERSION
@@ -209,6 +234,8 @@ int csm_cli_main(int argc, char **argv)
     if (o.help) {
         printf("Usage: csmetrics %s %s\n\n%s\n", cmd->usage_name,
                cmd->usage_args, cmd->help);
+        if (cmd->sub && !strcmp(cmd->name, "report"))
+            print_sections(cmd->sub);
         return CSM_OK;
     }
     return cmd->run(&o);
