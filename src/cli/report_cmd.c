@@ -25,7 +25,7 @@ typedef struct formats {
     bool pdf, xlsx, json, csv;
 } formats;
 
-static int parse_formats(const char *kind, const char *list, formats *f)
+static csm_error parse_formats(const char *kind, const char *list, formats *f)
 {
     memset(f, 0, sizeof *f);
     if (!list) {
@@ -212,9 +212,9 @@ int csm_cmd_report(const csm_cli_opts *o, const char *kind)
         return CSM_EUSAGE;
     }
     formats fm;
-    int rc = parse_formats(kind, o->format, &fm);
+    csm_error rc = parse_formats(kind, o->format, &fm);
     if (rc != CSM_OK)
-        return rc;
+        return (int)rc;
     csm_run run;
     rc = csm_cmd_load(o, &run);
     if (rc == CSM_OK && o->months) {
@@ -333,5 +333,5 @@ int csm_cmd_report(const csm_cli_opts *o, const char *kind)
     csm_style_free(&style);
     csm_run_free(&prev);
     csm_run_free(&run);
-    return rc;
+    return (int)rc;
 }
