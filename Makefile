@@ -38,9 +38,9 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS)) $(HPDF_LIBS) $(CSV_LIBS) -lm -pthr
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
 
 OPT_CFLAGS = -O2 -g
-SAN_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+SAN_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined,float-cast-overflow \
              -fno-sanitize-recover=undefined -DCSM_TESTING
-SAN_LDFLAGS = -fsanitize=address,undefined
+SAN_LDFLAGS = -fsanitize=address,undefined,float-cast-overflow
 
 LIB_SRC := $(sort $(shell find src -name '*.c' ! -path 'src/main.c'))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
