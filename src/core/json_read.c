@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csmetrics/csv_reader.h"
 #include "csmetrics/strbuf.h"
 #include "csmetrics/xalloc.h"
 
@@ -104,8 +105,23 @@ static char *string(parser *p)
     csm_strbuf b = {0};
     while (p->pos < p->len) {
         unsigned char c = (unsigned char)p->s[p->pos++];
-        if (c == '"')
+        if (c == '"') {
+            /* RFC 8259: UTF-8 text.  A \u0000 would cut the C string and
+             * a lone surrogate escape decodes to bytes that are not
+             * UTF-8; both are refused rather than passed on. */
+            if (b.len && memchr(b.data, '\0', b.len)) {
+                p->pos--;
+                fail(p, "\\u0000 in a string (expected text without NUL)");
+                break;
+            }
+            if (b.len && csm_utf8_invalid_at(b.data, b.len) < b.len) {
+                p->pos--;
+                fail(p, "string is not valid UTF-8 (bytes that are not "
+                        "UTF-8, or a lone surrogate escape)");
+                break;
+            }
             return csm_strbuf_take(&b);
+        }
         if (c < 0x20) {
             p->pos--;
             fail(p, "control character in a string");
