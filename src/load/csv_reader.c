@@ -284,13 +284,22 @@ static bool feed(feeder *f, const char *buf, size_t len)
     const char *nul = memchr(buf, '\0', len);
     size_t usable = nul ? (size_t)(nul - buf) : len;
     size_t pos = 0;
-    /* Segments end at a line feed, so every byte of a segment is on
+    /* Segments end at a line feed at the latest, so every byte of one is on
      * r->line: a record that starts while a segment is parsed starts on
      * that line, wherever the blocks were cut.  libcsv itself skips empty
      * lines (its state stays "row not begun"). */
     while (pos < usable && r->status == CSM_OK) {
         const char *nl = memchr(buf + pos, '\n', usable - pos);
         size_t seg = nl ? (size_t)(nl - (buf + pos)) + 1 : usable - pos;
+        /* Feed at most the record's remaining room plus one byte, so the
+         * size limit trips at the same byte (before any later error in
+         * the record) whatever the block size.  Rows far below the limit
+         * still go in whole lines. */
+        size_t used = r->arena_len + f->p.entry_pos;
+        size_t room = used < r->max_record ? r->max_record - used : 0;
+        if (seg > room + 1)
+            seg = room + 1;
+        bool line_end = nl && buf + pos + seg == nl + 1;
         size_t done = csv_parse(&f->p, buf + pos, seg, on_field, on_row, r);
         if (done != seg && r->status == CSM_OK) {
             if (csv_error(&f->p) == CSV_EPARSE)
@@ -313,7 +322,7 @@ static bool feed(feeder *f, const char *buf, size_t len)
         }
         pos += seg;
         f->offset += (long long)seg;
-        if (nl) {
+        if (line_end) {
             r->line++;
             r->line_offset = f->offset;
         }
