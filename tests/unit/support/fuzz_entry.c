@@ -28,6 +28,7 @@
 #include "csmetrics/money.h"
 #include "csmetrics/report_build.h"
 #include "csmetrics/report_def.h"
+#include "csmetrics/stats.h"
 #include "csmetrics/strbuf.h"
 #include "csmetrics/style.h"
 #include "csmetrics/xalloc.h"
@@ -179,6 +180,12 @@ static bool load_once(const uint8_t *data, size_t size, csm_month month,
 
 int csm_fuzz_snapshot(const uint8_t *data, size_t size)
 {
+    /* The library policies main() sets (GSL reports, never aborts). */
+    static bool init;
+    if (!init) {
+        csm_stats_init();
+        init = true;
+    }
     csm_month jan = csm_month_from_ym(2024, 1);
     /* The documented thousands option changes how amounts read: try it
      * whenever an amount was refused without it. */
