@@ -171,12 +171,19 @@ static void value(parser *p, csm_jval *v, int depth);
 
 static void push(csm_jval *v, csm_jval item, char *key)
 {
-    v->items = csm_xreallocarray(v->items, v->n + 1, sizeof *v->items);
-    v->items[v->n] = item;
-    if (v->type == CSM_JOBJECT) {
-        v->keys = csm_xreallocarray(v->keys, v->n + 1, sizeof *v->keys);
-        v->keys[v->n] = key;
+    /* Capacity doubles: it is the next power of two at or above n, so it
+     * needs no field of its own.  Growing by one item copied the array on
+     * every push, quadratic in a long array (a timeout found by fuzzing on
+     * a 300 KB metrics document). */
+    if ((v->n & (v->n - 1)) == 0) {
+        size_t cap = v->n ? v->n * 2 : 1;
+        v->items = csm_xreallocarray(v->items, cap, sizeof *v->items);
+        if (v->type == CSM_JOBJECT)
+            v->keys = csm_xreallocarray(v->keys, cap, sizeof *v->keys);
     }
+    v->items[v->n] = item;
+    if (v->type == CSM_JOBJECT)
+        v->keys[v->n] = key;
     v->n++;
 }
 
