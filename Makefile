@@ -149,7 +149,7 @@ bench: $(BIN) $(BUILD)/csvpass
 # which installs clang when missing, builds them (make fuzz-bins), seeds
 # the corpora from fixtures/ and runs each for FUZZ_SECONDS.
 FUZZ_CC ?= clang
-FUZZ_NAMES = snapshot csv money date report_def style config json
+FUZZ_NAMES = snapshot folder csv money date report_def style config json
 FUZZ_DIR = $(BUILD)/fuzz
 FUZZ_SAN = address,undefined,float-cast-overflow
 FUZZ_CFLAGS = -O1 -g -fno-omit-frame-pointer \

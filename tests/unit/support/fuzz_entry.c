@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "csmetrics/config.h"
 #include "csmetrics/csv_reader.h"
@@ -38,6 +40,7 @@ const csm_fuzz_target csm_fuzz_targets[] = {
     {"money", csm_fuzz_money},           {"date", csm_fuzz_date},
     {"report_def", csm_fuzz_report_def}, {"style", csm_fuzz_style},
     {"config", csm_fuzz_config},         {"json", csm_fuzz_json},
+    {"folder", csm_fuzz_folder},
 };
 const size_t csm_fuzz_n_targets =
     sizeof csm_fuzz_targets / sizeof *csm_fuzz_targets;
@@ -193,6 +196,207 @@ int csm_fuzz_snapshot(const uint8_t *data, size_t size)
         load_once(data, size, jan, true);
     if (contains(data, size, "as_of"))
         load_once(data, size, CSM_NO_MONTH, false);
+    return 0;
+}
+
+/* ------------------------------------------------------------ folder */
+
+/* Files a fuzzed data folder may hold, by the byte that names them. */
+static const struct {
+    char key;
+    const char *name;
+} folder_files[] = {
+    {'0', "snapshots/2024-01.csv"}, {'1', "snapshots/2024-02.csv"},
+    {'2', "snapshots/2024-03.csv"}, {'3', "snapshots/2024-04.csv"},
+    {'4', "snapshots/2024-05.csv"}, {'5', "snapshots/2024-06.csv"},
+    {'6', "snapshots/2024-07.csv"}, {'7', "snapshots/2024-08.csv"},
+    {'8', "snapshots/2024-09.csv"}, {'9', "snapshots/2024-10.csv"},
+    {'X', "snapshots/export.csv"},  {'S', "subscriptions.csv"},
+    {'F', "fx.csv"},                {'C', "costs.csv"},
+    {'R', "churn_reasons.csv"},     {'P', "referrals.csv"},
+};
+#define N_FOLDER_FILES (sizeof folder_files / sizeof *folder_files)
+
+static char folder_dir[256];
+
+static void folder_cleanup(void)
+{
+    char path[512];
+    for (size_t i = 0; i < N_FOLDER_FILES; i++) {
+        snprintf(path, sizeof path, "%s/%s", folder_dir,
+                 folder_files[i].name);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/snapshots", folder_dir);
+    rmdir(path);
+    rmdir(folder_dir);
+}
+
+static const char *folder_root(void)
+{
+    char *root = folder_dir;
+    if (!root[0]) {
+        const char *base = getenv("CSM_FUZZ_TMP");
+        if (!base)
+            base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+        snprintf(root, sizeof folder_dir, "%s/csm-fuzz-%ld", base,
+                 (long)getpid());
+        mkdir(root, 0700);
+        atexit(folder_cleanup);
+    }
+    return root;
+}
+
+/* The board definition with every section the specs allow in it. */
+static csm_report_def *board_def(void)
+{
+    static csm_report_def *def;
+    if (!def) {
+        csm_strbuf b = {0};
+        csm_strbuf_puts(&b, "report = board\n");
+        for (size_t i = 0; i < csm_n_section_specs; i++)
+            if (strstr(csm_section_specs[i].reports, " board "))
+                csm_strbuf_printf(&b, "[section %s]\n",
+                                  csm_section_specs[i].id);
+        csm_diags d = {0};
+        if (csm_report_def_parse("board", b.data, b.len, csm_section_specs,
+                                 csm_n_section_specs, &def,
+                                 &d) != CSM_OK)
+            csm_fuzz_fail("folder: the built-in board definition");
+        csm_diags_free(&d);
+        csm_strbuf_free(&b);
+    }
+    return def;
+}
+
+static void check_folder_dataset(const csm_dataset *ds)
+{
+    for (int m = 0; m < ds->n_months; m++) {
+        int64_t sum = 0;
+        for (size_t c = 0; c < ds->n_customers; c++) {
+            int64_t v = ds->mrr[m][c];
+            check(v >= 0, "folder: negative MRR loaded");
+            if (ds->mrr_excluded)
+                v += ds->mrr_excluded[m][c];
+            check(csm_money_add(sum, v, &sum), "folder: MRR overflows");
+        }
+        check(sum == ds->month_total[m],
+              "folder: a month total differs from its customers' sum");
+    }
+}
+
+/* A whole data folder: the input is a series of files, each introduced by
+ * a line "@K" where K picks its name in folder_files ("@0" the January
+ * snapshot, "@F" fx.csv, ...).  The folder is loaded with csm_load_run,
+ * every metric is computed for the last month, the JSON written and read
+ * back, and the board's report model built: the multi-month paths (bridge,
+ * renewals, cohorts, at-risk, economics with costs) the single snapshot
+ * cannot reach. */
+int csm_fuzz_folder(const uint8_t *data, size_t size)
+{
+    static bool init;
+    if (!init) {
+        csm_stats_init();
+        init = true;
+    }
+    const char *root = folder_root();
+    char path[512];
+    snprintf(path, sizeof path, "%s/snapshots", root);
+    mkdir(path, 0700);
+    for (size_t i = 0; i < N_FOLDER_FILES; i++) {
+        snprintf(path, sizeof path, "%s/%s", root, folder_files[i].name);
+        unlink(path);
+    }
+    bool any_snapshot = false;
+    const char *s = (const char *)data, *end = s + size;
+    const char *p = s;
+    while (p < end) {
+        /* A file starts at "@K\n" at the start of the input or of a line. */
+        if (p[0] != '@' || p + 2 >= end || p[2] != '\n' ||
+            (p != s && p[-1] != '\n')) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            p = nl ? nl + 1 : end;
+            continue;
+        }
+        const char *name = NULL;
+        for (size_t i = 0; i < N_FOLDER_FILES && !name; i++)
+            if (folder_files[i].key == p[1])
+                name = folder_files[i].name;
+        const char *body = p + 3, *q = body;
+        while (q < end && !(q[0] == '@' && q[-1] == '\n'))
+            q++;
+        if (name) {
+            snprintf(path, sizeof path, "%s/%s", root, name);
+            FILE *f = fopen(path, "wb");
+            check(f != NULL, "folder: cannot write a file");
+            /* The line before the next "@" ends this file. */
+            size_t n = (size_t)(q - body);
+            if (q < end && n)
+                n--;
+            fwrite(body, 1, n, f);
+            fclose(f);
+            any_snapshot = any_snapshot || strchr(name, '/') ||
+                           strcmp(name, "subscriptions.csv") == 0;
+        }
+        p = q;
+    }
+    if (!any_snapshot)
+        return 0;
+
+    csm_config cfg;
+    csm_config_defaults(&cfg);
+    csm_diags d = {0};
+    csm_dataset *ds = NULL;
+    csm_load_options lo = {.data_dir = root, .threads = 1};
+    csm_error rc = csm_load_run(&lo, &cfg, &ds, &d);
+    check(rc == CSM_OK || rc == CSM_EDATA, "folder: unexpected load code");
+    check((rc == CSM_OK) == (ds != NULL), "folder: *out and code disagree");
+    check(rc == CSM_OK ? csm_diags_errors(&d) == 0
+                       : csm_diags_errors(&d) > 0,
+          "folder: load code and diagnostics disagree");
+    check_diags(&d);
+    if (ds) {
+        check_folder_dataset(ds);
+        csm_metrics *m = NULL;
+        rc = csm_metrics_run(ds, &cfg, ds->n_months - 1, &m, &d);
+        check(rc == CSM_OK || rc == CSM_EDATA,
+              "folder: unexpected metrics code");
+        check((rc == CSM_OK) == (m != NULL),
+              "folder: metrics *out and code disagree");
+        if (rc != CSM_OK)
+            check(csm_diags_errors(&d) > 0,
+                  "folder: metrics failed without a diagnostic");
+        check_diags(&d);
+        if (m) {
+            char *text = NULL;
+            size_t len = 0;
+            FILE *fp = open_memstream(&text, &len);
+            check(fp && csm_metrics_write_json(m, &d, fp) == CSM_OK,
+                  "folder: metrics JSON not written");
+            fclose(fp);
+            csm_diags jd = {0};
+            csm_jval *v = NULL;
+            check(csm_json_parse(text, len, "metrics.json", &v, &jd) ==
+                      CSM_OK,
+                  "folder: metrics JSON does not parse");
+            csm_jval_free(v);
+            csm_diags_free(&jd);
+            free(text);
+            csm_build_ctx ctx = {.m = m, .ds = ds, .cfg = &cfg, .diags = &d,
+                                 .epoch = 1700000000};
+            csm_report *model = NULL;
+            csm_diags bd = {0};
+            rc = csm_report_build(board_def(), &ctx, &model, &bd);
+            check((rc == CSM_OK) == (model != NULL),
+                  "folder: report *out and code disagree");
+            check_diags(&bd);
+            csm_report_free(model);
+            csm_diags_free(&bd);
+            csm_metrics_free(m);
+        }
+        csm_dataset_free(ds);
+    }
+    csm_diags_free(&d);
     return 0;
 }
 

@@ -19,6 +19,9 @@ typedef int (*csm_fuzz_fn)(const uint8_t *data, size_t size);
 /* The CSV snapshot loader on a whole file (csm_load_snapshot_buffer), then
  * every metric and the JSON document on what it accepted. */
 int csm_fuzz_snapshot(const uint8_t *data, size_t size);
+/* A whole data folder (several files in one input, see fuzz_entry.c):
+ * csm_load_run, every metric, the JSON and the board's report model. */
+int csm_fuzz_folder(const uint8_t *data, size_t size);
 /* The CSV reader alone, block boundaries anywhere: every block size must
  * deliver the same records as one big block. */
 int csm_fuzz_csv(const uint8_t *data, size_t size);
