@@ -39,9 +39,9 @@ PKG_LIBS = $(shell pkg-config --libs $(PKGS)) $(HPDF_LIBS) $(CSV_LIBS) -lm -pthr
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
 
 OPT_CFLAGS = -O2 -g
-SAN_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+SAN_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined,float-cast-overflow \
              -fno-sanitize-recover=undefined -DCSM_TESTING
-SAN_LDFLAGS = -fsanitize=address,undefined
+SAN_LDFLAGS = -fsanitize=address,undefined,float-cast-overflow
 
 LIB_SRC := $(sort $(shell find src -name '*.c' ! -path 'src/main.c'))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -57,8 +57,8 @@ BIN := $(BUILD)/csmetrics
 SAN_BIN := $(BUILD)/san/csmetrics
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all deps check demo bench fuzz memcheck install uninstall clean \
-        format format-check test-bins
+.PHONY: all deps check demo bench fuzz fuzz-bins memcheck install uninstall \
+        clean format format-check test-bins
 
 all: $(BIN)
 
@@ -145,8 +145,39 @@ bench: $(BIN) $(BUILD)/csvpass
 	$(Q)tests/bench/run-bench $(BIN) $(BUILD)/csvpass
 
 # ---------------------------------------------------------------- fuzz
+# libFuzzer targets, one per entry of tests/unit/support/fuzz_entry.h, built
+# with clang into $(BUILD)/fuzz.  `make fuzz` runs tests/fuzz/run-fuzz,
+# which installs clang when missing, builds them (make fuzz-bins), seeds
+# the corpora from fixtures/ and runs each for FUZZ_SECONDS.
+FUZZ_CC ?= clang
+FUZZ_NAMES = snapshot folder csv money date report_def style config json
+FUZZ_DIR = $(BUILD)/fuzz
+FUZZ_SAN = address,undefined,float-cast-overflow
+FUZZ_CFLAGS = -O1 -g -fno-omit-frame-pointer \
+              -fsanitize=fuzzer-no-link,$(FUZZ_SAN) \
+              -fno-sanitize-recover=undefined -DCSM_TESTING
+FUZZ_OBJ := $(LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o) \
+            $(FUZZ_DIR)/obj/tests/unit/support/fuzz_entry.o
+FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
+
+$(FUZZ_DIR)/obj/%.o: %.c | $(DEPS_STAMP)
+	$(call say,CC-FUZ,$<)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(FUZZ_CC) $(BASE_CFLAGS) $(FUZZ_CFLAGS) -Itests/unit $(PKG_CFLAGS) $(CFLAGS) -c $< -o $@
+
+$(FUZZ_DIR)/libcsm.a: $(FUZZ_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_main.c $(FUZZ_DIR)/libcsm.a
+	$(call say,LD-FUZ,$@)
+	$(Q)$(FUZZ_CC) $(BASE_CFLAGS) $(FUZZ_CFLAGS) -Itests/unit \
+	  -DCSM_FUZZ_ENTRY=csm_fuzz_$* -fsanitize=fuzzer,$(FUZZ_SAN) \
+	  $(LDFLAGS) -o $@ $< $(FUZZ_DIR)/libcsm.a $(PKG_LIBS)
+
+fuzz-bins: $(FUZZ_BINS)
+
 fuzz: | $(DEPS_STAMP)
-	$(Q)tests/fuzz/run-fuzz $(FUZZ_SECONDS)
+	$(Q)BUILD=$(BUILD) tests/fuzz/run-fuzz $(FUZZ_SECONDS)
 
 memcheck: $(BIN)
 	$(Q)tests/run-memcheck $(BIN)
@@ -173,5 +204,5 @@ format-check:
 clean:
 	$(Q)rm -rf $(BUILD)
 
--include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(BUILD)/obj/src/main.d $(BUILD)/san/src/main.d \
+-include $(OBJ:.o=.d) $(SAN_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d) $(BUILD)/obj/src/main.d $(BUILD)/san/src/main.d \
   $(TEST_SRC:tests/unit/%.c=$(BUILD)/san/tests/unit/%.d) $(SAN_SUPPORT_OBJ:.o=.d)

@@ -44,6 +44,18 @@ csm_error csm_atomic_rename(char *tmp, const char *path, csm_diags *diag);
 /* Removes tmp if it exists and frees it. */
 void csm_atomic_discard(char *tmp);
 
+/* Staging, for a command that writes several files: after
+ * csm_atomic_stage_begin(), csm_atomic_commit and csm_atomic_rename keep
+ * each finished temporary (still registered for the signal handler)
+ * instead of renaming it.  csm_atomic_publish() then renames them all, in
+ * the order they were finished (CSM_EIO with a diagnostic if one cannot be
+ * renamed; the rest are removed), and csm_atomic_unstage() removes them
+ * all; both end staging.  So a run that fails half-way leaves the folder as
+ * it was.  Not thread-safe: one writer thread. */
+void csm_atomic_stage_begin(void);
+csm_error csm_atomic_publish(csm_diags *diag);
+void csm_atomic_unstage(void);
+
 /* Removes every registered temporary that is still pending.  Only uses
  * async-signal-safe calls, so a signal handler may call it. */
 void csm_atomic_cleanup(void);

@@ -28,9 +28,16 @@ typedef struct csm_header_map {
     size_t n_fields;  /* fields in the header */
 } csm_header_map;
 
+/* Widest header accepted.  Snapshot files have about twenty known
+ * columns; a CRM export may add a few hundred.  Far more is a transposed
+ * or corrupt file, and would cost time for nothing (unknown names are
+ * listed and compared across files). */
+#define CSM_MAX_COLUMNS 4096
+
 /* Maps the header record onto spec.  On success returns true and fills map
  * (free with csm_header_map_free).  Returns false after adding an error for
- * every missing required column and every column named twice. */
+ * a header wider than CSM_MAX_COLUMNS, every missing required column and
+ * every column named twice. */
 bool csm_header_map_build(const csm_column_spec *spec, size_t n_spec,
                           const csm_csv_record *header, const char *file,
                           csm_header_map *map, csm_diags *diag);

@@ -22,7 +22,11 @@ void csm_strbuf_printf(csm_strbuf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)))
 #endif
     ;
-void csm_strbuf_vprintf(csm_strbuf *b, const char *fmt, va_list ap);
+void csm_strbuf_vprintf(csm_strbuf *b, const char *fmt, va_list ap)
+#if defined(__GNUC__) || defined(__clang__)
+    __attribute__((format(printf, 2, 0)))
+#endif
+    ;
 /* Returns the contents ("" when empty); valid until the next change. */
 const char *csm_strbuf_str(const csm_strbuf *b);
 void csm_strbuf_clear(csm_strbuf *b);

@@ -13,7 +13,7 @@
 #include "csmetrics/pipeline.h"
 #include "csmetrics/synth.h"
 
-static int parse_threads(const csm_cli_opts *o, int *threads)
+static csm_error parse_threads(const csm_cli_opts *o, int *threads)
 {
     *threads = 0;
     if (!o->threads)
@@ -29,7 +29,7 @@ static int parse_threads(const csm_cli_opts *o, int *threads)
     return CSM_OK;
 }
 
-int csm_cmd_load(const csm_cli_opts *o, csm_run *run)
+csm_error csm_cmd_load(const csm_cli_opts *o, csm_run *run)
 {
     memset(run, 0, sizeof *run);
     if (!o->data) {
@@ -39,7 +39,7 @@ int csm_cmd_load(const csm_cli_opts *o, csm_run *run)
         return CSM_EUSAGE;
     }
     csm_load_options lo = {.data_dir = o->data};
-    int rc = parse_threads(o, &lo.threads);
+    csm_error rc = parse_threads(o, &lo.threads);
     if (rc != CSM_OK)
         return rc;
     if (o->as_of) {
@@ -146,7 +146,7 @@ static void print_summary(const csm_run *run, FILE *out)
 static int cmd_metrics(const csm_cli_opts *o)
 {
     csm_run run;
-    int rc = csm_cmd_load(o, &run);
+    csm_error rc = csm_cmd_load(o, &run);
     if (rc == CSM_OK)
         rc = csm_run_compute(&run, o->month, NULL);
     if (rc == CSM_OK) {
@@ -161,13 +161,13 @@ static int cmd_metrics(const csm_cli_opts *o)
     }
     csm_cli_print_diags(&run.diags, o);
     csm_run_free(&run);
-    return rc;
+    return (int)rc;
 }
 
 static int cmd_validate(const csm_cli_opts *o)
 {
     csm_run run;
-    int rc = csm_cmd_load(o, &run);
+    csm_error rc = csm_cmd_load(o, &run);
     csm_cli_print_diags(&run.diags, o);
     if (rc == CSM_OK) {
         const csm_dataset *ds = run.ds;
@@ -195,7 +195,7 @@ static int cmd_validate(const csm_cli_opts *o)
                csm_strerror((csm_error)rc));
     }
     csm_run_free(&run);
-    return rc;
+    return (int)rc;
 }
 
 static int cmd_import_periods(const csm_cli_opts *o)
@@ -214,7 +214,7 @@ static int cmd_import_periods(const csm_cli_opts *o)
                 o->as_of);
         return CSM_EUSAGE;
     }
-    int rc = csm_run_load(&run, o->config, &lo);
+    csm_error rc = csm_run_load(&run, o->config, &lo);
     if (rc == CSM_OK)
         rc = csm_export_snapshots(run.ds, o->out, &run.diags);
     csm_cli_print_diags(&run.diags, o);
@@ -222,7 +222,7 @@ static int cmd_import_periods(const csm_cli_opts *o)
         printf("wrote %d snapshot files for %zu customers to %s/snapshots\n",
                run.ds->n_months, run.ds->n_customers, o->out);
     csm_run_free(&run);
-    return rc;
+    return (int)rc;
 }
 
 static void synth_progress(void *ctx, int done, int total)
@@ -233,7 +233,7 @@ static void synth_progress(void *ctx, int done, int total)
         fputc('\n', stderr);
 }
 
-static int parse_count(const char *opt, const char *v, unsigned long long max,
+static csm_error parse_count(const char *opt, const char *v, unsigned long long max,
                        unsigned long long *out)
 {
     char *end;
@@ -261,7 +261,7 @@ static int cmd_synth(const csm_cli_opts *o)
         return CSM_EUSAGE;
     }
     unsigned long long customers, months, seed = 0;
-    int rc = parse_count("--customers", o->customers, CSM_SYNTH_MAX_CUSTOMERS,
+    csm_error rc = parse_count("--customers", o->customers, CSM_SYNTH_MAX_CUSTOMERS,
                          &customers);
     if (rc == CSM_OK)
         rc = parse_count("--months", o->months, CSM_SYNTH_MAX_MONTHS,
@@ -269,7 +269,7 @@ static int cmd_synth(const csm_cli_opts *o)
     if (rc == CSM_OK && o->seed)
         rc = parse_count("--seed", o->seed, UINT64_MAX, &seed);
     if (rc != CSM_OK)
-        return rc;
+        return (int)rc;
     csm_synth_options so = {.customers = (size_t)customers,
                             .months = (int)months,
                             .seed = seed};
@@ -289,7 +289,7 @@ static int cmd_synth(const csm_cli_opts *o)
     if (rc == CSM_OK && !o->quiet)
         printf("wrote %llu customers over %llu months to %s\n", customers,
                months, o->out);
-    return rc;
+    return (int)rc;
 }
 
 static int cmd_board(const csm_cli_opts *o)

@@ -22,6 +22,6 @@ extern const csm_command csm_commands[];
 extern const size_t csm_n_commands;
 
 /* Shared by commands: parse --threads, load the data set. */
-int csm_cmd_load(const csm_cli_opts *o, csm_run *run);
+csm_error csm_cmd_load(const csm_cli_opts *o, csm_run *run);
 
 #endif

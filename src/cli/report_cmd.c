@@ -25,7 +25,7 @@ typedef struct formats {
     bool pdf, xlsx, json, csv;
 } formats;
 
-static int parse_formats(const char *kind, const char *list, formats *f)
+static csm_error parse_formats(const char *kind, const char *list, formats *f)
 {
     memset(f, 0, sizeof *f);
     if (!list) {
@@ -212,9 +212,9 @@ int csm_cmd_report(const csm_cli_opts *o, const char *kind)
         return CSM_EUSAGE;
     }
     formats fm;
-    int rc = parse_formats(kind, o->format, &fm);
+    csm_error rc = parse_formats(kind, o->format, &fm);
     if (rc != CSM_OK)
-        return rc;
+        return (int)rc;
     csm_run run;
     rc = csm_cmd_load(o, &run);
     if (rc == CSM_OK && o->months) {
@@ -285,6 +285,13 @@ int csm_cmd_report(const csm_cli_opts *o, const char *kind)
                     : csm_dataset_month(run.ds, run.report_month),
             mb);
     csm_render_options ropt = {.style = &style, .paper = o->paper};
+    /* All or nothing: each file is finished under a temporary name and
+     * the names are switched only when every file is complete, so a run
+     * that fails half-way (a full disk, a bad font) leaves the folder as
+     * it was, not a new PDF beside last month's workbook. */
+    char **written = csm_xcalloc(csm_n_renderers + 2, sizeof *written);
+    size_t n_written = 0;
+    csm_atomic_stage_begin();
     for (size_t i = 0; i < csm_n_renderers && rc == CSM_OK; i++) {
         const csm_renderer *r = &csm_renderers[i];
         bool want = (!strcmp(r->format, "pdf") && fm.pdf) ||
@@ -294,24 +301,28 @@ int csm_cmd_report(const csm_cli_opts *o, const char *kind)
         char *path = csm_xasprintf("%s/%s-%s%s", out_dir, kind, mb,
                                    r->extension);
         rc = r->render(model, &ropt, path, &run.diags);
-        if (rc == CSM_OK && !o->quiet)
-            printf("wrote %s\n", path);
-        free(path);
+        written[n_written++] = path;
     }
     if (rc == CSM_OK && fm.json) {
         char *path = csm_xasprintf("%s/%s-%s.json", out_dir, kind, mb);
         rc = write_json(&run, path, &run.diags);
-        if (rc == CSM_OK && !o->quiet)
-            printf("wrote %s\n", path);
-        free(path);
+        written[n_written++] = path;
     }
     if (rc == CSM_OK && fm.csv && rec) {
         char *path = csm_xasprintf("%s/%s-%s.csv", out_dir, kind, mb);
         rc = write_ledger_csv(run.ds, rec, path, &run.diags);
-        if (rc == CSM_OK && !o->quiet)
-            printf("wrote %s\n", path);
-        free(path);
+        written[n_written++] = path;
     }
+    if (rc == CSM_OK)
+        rc = csm_atomic_publish(&run.diags);
+    else
+        csm_atomic_unstage();
+    for (size_t i = 0; i < n_written; i++) {
+        if (rc == CSM_OK && !o->quiet)
+            printf("wrote %s\n", written[i]);
+        free(written[i]);
+    }
+    free(written);
     if (rc == CSM_OK && rec && !rec->ties) {
         char b1[CSM_MONEY_BUFSZ], b2[CSM_MONEY_BUFSZ];
         fprintf(stderr,
@@ -333,5 +344,5 @@ int csm_cmd_report(const csm_cli_opts *o, const char *kind)
     csm_style_free(&style);
     csm_run_free(&prev);
     csm_run_free(&run);
-    return rc;
+    return (int)rc;
 }

@@ -2,7 +2,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,6 +27,8 @@ static void track(const char *p)
     for (int i = 0; i < MAX_PENDING; i++) {
         if (!pending_used[i]) {
             memcpy(pending[i], p, strlen(p) + 1);
+            /* The handler must see the whole path before the flag. */
+            atomic_signal_fence(memory_order_seq_cst);
             pending_used[i] = 1;
             return;
         }
@@ -68,12 +73,30 @@ static void io_diag(csm_diags *diag, const char *path, const char *what,
     }
 }
 
+/* Signals that remove pending temporaries (see src/main.c). */
+static void block_signals(sigset_t *old)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
 static int make_temp_fd(const char *path, char **tmp_out)
 {
     char *tmp = make_template(path);
+    /* A signal between mkstemp and track() would leave the file behind:
+     * hold the signals until it is registered. */
+    sigset_t old;
+    block_signals(&old);
     int fd = mkstemp(tmp);
+    if (fd >= 0)
+        track(tmp);
+    int e = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (fd < 0) {
-        int e = errno;
         free(tmp);
         errno = e;
         return -1;
@@ -84,7 +107,6 @@ static int make_temp_fd(const char *path, char **tmp_out)
     if (fchmod(fd, 0666 & ~um) != 0) {
         /* Not fatal: the file is still ours and readable by us. */
     }
-    track(tmp);
     *tmp_out = tmp;
     return fd;
 }
@@ -126,6 +148,76 @@ static int sync_path(const char *p)
     return rc;
 }
 
+/* Finished temporaries waiting for csm_atomic_publish (staging on). */
+static bool staging;
+static char **staged_tmp, **staged_path;
+static size_t n_staged;
+
+static void stage(const char *tmp, const char *path)
+{
+    staged_tmp = csm_xreallocarray(staged_tmp, n_staged + 1,
+                                   sizeof *staged_tmp);
+    staged_path = csm_xreallocarray(staged_path, n_staged + 1,
+                                    sizeof *staged_path);
+    staged_tmp[n_staged] = csm_xstrdup(tmp);
+    staged_path[n_staged] = csm_xstrdup(path);
+    n_staged++;
+}
+
+/* Renames tmp over path now, or keeps it for csm_atomic_publish.  A kept
+ * temporary stays registered, so a signal still removes it. */
+static int finish_rename(const char *tmp, const char *path)
+{
+    if (staging) {
+        stage(tmp, path);
+        return 0;
+    }
+    return rename(tmp, path);
+}
+
+void csm_atomic_stage_begin(void)
+{
+    staging = true;
+}
+
+static void stage_end(void)
+{
+    for (size_t i = 0; i < n_staged; i++) {
+        free(staged_tmp[i]);
+        free(staged_path[i]);
+    }
+    free(staged_tmp);
+    free(staged_path);
+    staged_tmp = staged_path = NULL;
+    n_staged = 0;
+    staging = false;
+}
+
+csm_error csm_atomic_publish(csm_diags *diag)
+{
+    csm_error rc = CSM_OK;
+    for (size_t i = 0; i < n_staged; i++) {
+        if (rc == CSM_OK && rename(staged_tmp[i], staged_path[i]) != 0) {
+            io_diag(diag, staged_path[i], "write", errno);
+            rc = CSM_EIO;
+        }
+        if (rc != CSM_OK)
+            unlink(staged_tmp[i]);
+        untrack(staged_tmp[i]);
+    }
+    stage_end();
+    return rc;
+}
+
+void csm_atomic_unstage(void)
+{
+    for (size_t i = 0; i < n_staged; i++) {
+        unlink(staged_tmp[i]);
+        untrack(staged_tmp[i]);
+    }
+    stage_end();
+}
+
 csm_error csm_atomic_commit(csm_atomic_file *f, csm_diags *diag)
 {
     if (!f->fp)
@@ -145,7 +237,8 @@ csm_error csm_atomic_commit(csm_atomic_file *f, csm_diags *diag)
         e = errno;
     }
     f->fp = NULL;
-    if (!failed && rename(f->tmp_path, f->path) != 0) {
+    bool kept = staging && !failed;
+    if (!failed && finish_rename(f->tmp_path, f->path) != 0) {
         failed = 1;
         e = errno;
     }
@@ -153,7 +246,8 @@ csm_error csm_atomic_commit(csm_atomic_file *f, csm_diags *diag)
         io_diag(diag, f->path, "write", e);
         unlink(f->tmp_path);
     }
-    untrack(f->tmp_path);
+    if (!kept)
+        untrack(f->tmp_path);
     free(f->tmp_path);
     free(f->path);
     f->tmp_path = f->path = NULL;
@@ -189,13 +283,14 @@ csm_error csm_atomic_rename(char *tmp, const char *path, csm_diags *diag)
     if (sync_path(tmp) != 0 && errno != EINVAL) {
         io_diag(diag, path, "write", errno);
         rc = CSM_EIO;
-    } else if (rename(tmp, path) != 0) {
+    } else if (finish_rename(tmp, path) != 0) {
         io_diag(diag, path, "write", errno);
         rc = CSM_EIO;
     }
     if (rc != CSM_OK)
         unlink(tmp);
-    untrack(tmp);
+    if (rc != CSM_OK || !staging)
+        untrack(tmp);
     free(tmp);
     return rc;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "csmetrics/csv_reader.h"
 #include "csmetrics/money.h"
 #include "csmetrics/xalloc.h"
 
@@ -344,6 +345,12 @@ csm_error csm_config_parse(csm_config *c, const char *name, const char *text,
         if (memchr(text + pos - n - (nl ? 1 : 0), '\0', n)) {
             csm_diags_add(diag, CSM_SEV_ERROR, "config-syntax", &loc,
                           "line contains a NUL byte (expected text)");
+            continue;
+        }
+        /* Values reach report headers and XLSX properties: UTF-8 only. */
+        if (csm_utf8_invalid_at(line, n) < n) {
+            csm_diags_add(diag, CSM_SEV_ERROR, "config-syntax", &loc,
+                          "line is not valid UTF-8 (expected UTF-8 text)");
             continue;
         }
         char *s = trim(line);

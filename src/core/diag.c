@@ -49,6 +49,71 @@ static void push(csm_diags *d, csm_diag g)
     d->items[d->n++] = g;
 }
 
+/* Length of the valid UTF-8 sequence at s[0..n) (1..4), or 0 when the
+ * bytes there are not one (overlong, surrogate, above U+10FFFF, cut). */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len;
+    unsigned cp;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+        cp = c & 0x1Fu;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        cp = c & 0x0Fu;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        cp = c & 0x07u;
+    } else {
+        return 0;
+    }
+    if (len > n)
+        return 0;
+    for (size_t k = 1; k < len; k++) {
+        if ((s[k] & 0xC0u) != 0x80u)
+            return 0;
+        cp = (cp << 6) | (s[k] & 0x3Fu);
+    }
+    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+        return 0;
+    return len;
+}
+
+/* A copy of s that is one printable line of UTF-8: messages quote values
+ * from the input (a field, a config line, a file name), and those may hold
+ * line breaks, terminal escape sequences or bytes that are not UTF-8.  Such
+ * bytes are written as \n, \r, \t or \xNN; everything else is kept. */
+static char *printable(const char *str)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t n = strlen(str);
+    csm_strbuf b = {0};
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq(s + i, n - i);
+        if (k == 1 && s[i] >= 0x20 && s[i] != 0x7f) {
+            csm_strbuf_putc(&b, (char)s[i]);
+        } else if (k > 1) {
+            csm_strbuf_append(&b, str + i, k);
+        } else {
+            k = 1;
+            if (s[i] == '\n')
+                csm_strbuf_puts(&b, "\\n");
+            else if (s[i] == '\r')
+                csm_strbuf_puts(&b, "\\r");
+            else if (s[i] == '\t')
+                csm_strbuf_puts(&b, "\\t");
+            else
+                csm_strbuf_printf(&b, "\\x%02X", s[i]);
+        }
+        i += k;
+    }
+    return csm_strbuf_take(&b);
+}
+
 void csm_diags_add(csm_diags *d, csm_severity sev, const char *rule,
                    const csm_loc *loc, const char *fmt, ...)
 {
@@ -59,9 +124,9 @@ void csm_diags_add(csm_diags *d, csm_severity sev, const char *rule,
     csm_diag g = {.severity = sev, .rule = rule ? rule : "other",
                   .offset = -1};
     if (loc) {
-        g.file = loc->file ? csm_xstrdup(loc->file) : NULL;
+        g.file = loc->file ? printable(loc->file) : NULL;
         g.line = loc->line;
-        g.column = loc->column ? csm_xstrdup(loc->column) : NULL;
+        g.column = loc->column ? printable(loc->column) : NULL;
         g.field = loc->field;
         g.offset = loc->offset;
     }
@@ -70,7 +135,8 @@ void csm_diags_add(csm_diags *d, csm_severity sev, const char *rule,
     va_start(ap, fmt);
     csm_strbuf_vprintf(&b, fmt, ap);
     va_end(ap);
-    g.message = csm_strbuf_take(&b);
+    g.message = printable(csm_strbuf_str(&b));
+    csm_strbuf_free(&b);
     push(d, g);
 }
 

@@ -186,6 +186,16 @@ csm_money_status csm_rate_parse(const char *s, size_t len, csm_rate *out)
 {
     if (len == 0)
         return CSM_MONEY_EMPTY;
+    /* A rate is positive.  Refuse a sign here: the long-scale path below
+     * appends digits to the head's value, which for "-0.0000000001" is 0
+     * and would give +1e-10 (and overflows for a large negative head). */
+    if (s[0] == '-') {
+        csm_rate tmp;
+        if (len > 1 && s[1] != '-' &&
+            csm_rate_parse(s + 1, len - 1, &tmp) != CSM_MONEY_SYNTAX)
+            return CSM_MONEY_RANGE;
+        return CSM_MONEY_SYNTAX;
+    }
     /* Count the decimals first so the digits can go through the exact
      * amount parser with that precision. */
     const char *dot = memchr(s, '.', len);

@@ -74,10 +74,9 @@ typedef struct reader {
 
     long line;            /* current physical line (1-based) */
     long long line_offset;/* byte offset of the current line */
-    bool need_start;      /* next non-blank line starts a record */
-    long rec_line;
+    bool need_start;      /* no record is in progress */
+    long rec_line;        /* where the record in progress started */
     long long rec_offset;
-    size_t rec_bytes;
     long number;
     csm_error status;     /* first error, stops everything */
     char **header;        /* names from the first record, for messages */
@@ -123,11 +122,39 @@ static bool is_ascii(const char *s, size_t len)
     return true;
 }
 
+/* The record in progress started in the segment being parsed (see
+ * feed()), so on the current physical line. */
+static void note_start(reader *r)
+{
+    if (!r->need_start)
+        return;
+    r->rec_line = r->line;
+    r->rec_offset = r->line_offset;
+    r->need_start = false;
+}
+
+static void too_long(reader *r)
+{
+    char detail[64];
+    snprintf(detail, sizeof detail, "%zu bytes", r->max_record);
+    fail(r, CSM_EDATA, r->rec_line, 0,
+         "record is longer than %s (expected a CSV row: is a quote "
+         "unbalanced, or is this not a CSV file?)",
+         detail);
+}
+
 static void on_field(void *s, size_t len, void *data)
 {
     reader *r = data;
     if (r->status != CSM_OK)
         return;
+    note_start(r);
+    /* The record's size as delivered, checked before it grows: the same
+     * records fail whatever the block size. */
+    if (r->arena_len + len + 1 > r->max_record) {
+        too_long(r);
+        return;
+    }
     const char *text = s ? s : "";
     if (r->n_fields == r->cap_fields) {
         r->cap_fields = r->cap_fields ? r->cap_fields * 2 : 32;
@@ -185,6 +212,7 @@ static void on_row(int term, void *data)
 {
     (void)term;
     reader *r = data;
+    note_start(r);
     r->need_start = true;
     if (r->status != CSM_OK) {
         r->n_fields = 0;
@@ -213,7 +241,6 @@ static void on_row(int term, void *data)
         r->status = rc;
     r->n_fields = 0;
     r->arena_len = 0;
-    r->rec_bytes = 0;
 }
 
 static int no_space(unsigned char c)
@@ -222,10 +249,11 @@ static int no_space(unsigned char c)
     return 0;
 }
 
+#define FIELD_STEP ((size_t)64 << 10)
+
 typedef struct feeder {
     reader r;
     struct csv_parser p;
-    bool at_line_start;
     long long offset; /* bytes consumed so far */
 } feeder;
 
@@ -242,9 +270,13 @@ static void feeder_init(feeder *f, const char *name,
                                                    : (size_t)1 << 20;
     f->r.line = 1;
     f->r.need_start = true;
-    f->at_line_start = true;
     csv_init(&f->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
     csv_set_space_func(&f->p, no_space);
+    /* libcsv grows a field's buffer by a fixed step (128 bytes by
+     * default): a 1 MiB field took 8,192 reallocs, each a full copy under
+     * ASan or valgrind.  Start at 64 KiB; feed() doubles the step as a
+     * field grows. */
+    csv_set_blk_size(&f->p, FIELD_STEP);
 }
 
 static void feeder_free(feeder *f)
@@ -257,12 +289,6 @@ static void feeder_free(feeder *f)
     for (size_t i = 0; i < f->r.n_header; i++)
         free(f->r.header[i]);
     free(f->r.header);
-}
-
-static bool blank_line(const char *s, size_t n)
-{
-    return n == 0 || (n == 1 && (s[0] == '\n' || s[0] == '\r')) ||
-           (n == 2 && s[0] == '\r' && s[1] == '\n');
 }
 
 /* Feeds one block; returns false once reading must stop. */
@@ -289,27 +315,22 @@ static bool feed(feeder *f, const char *buf, size_t len)
     const char *nul = memchr(buf, '\0', len);
     size_t usable = nul ? (size_t)(nul - buf) : len;
     size_t pos = 0;
+    /* Segments end at a line feed at the latest, so every byte of one is on
+     * r->line: a record that starts while a segment is parsed starts on
+     * that line, wherever the blocks were cut.  libcsv itself skips empty
+     * lines (its state stays "row not begun"). */
     while (pos < usable && r->status == CSM_OK) {
         const char *nl = memchr(buf + pos, '\n', usable - pos);
         size_t seg = nl ? (size_t)(nl - (buf + pos)) + 1 : usable - pos;
-        if (f->at_line_start && r->need_start &&
-            !blank_line(buf + pos, seg)) {
-            r->rec_line = r->line;
-            r->rec_offset = r->line_offset;
-            r->need_start = false;
-        }
-        if (!r->need_start) {
-            r->rec_bytes += seg;
-            if (r->rec_bytes > r->max_record) {
-                char detail[64];
-                snprintf(detail, sizeof detail, "%zu bytes", r->max_record);
-                fail(r, CSM_EDATA, r->rec_line, 0,
-                     "record is longer than %s (expected a CSV row: is a "
-                     "quote unbalanced, or is this not a CSV file?)",
-                     detail);
-                return false;
-            }
-        }
+        /* Feed at most the record's remaining room plus one byte, so the
+         * size limit trips at the same byte (before any later error in
+         * the record) whatever the block size.  Rows far below the limit
+         * still go in whole lines. */
+        size_t used = r->arena_len + f->p.entry_pos;
+        size_t room = used < r->max_record ? r->max_record - used : 0;
+        if (seg > room + 1)
+            seg = room + 1;
+        bool line_end = nl && buf + pos + seg == nl + 1;
         size_t done = csv_parse(&f->p, buf + pos, seg, on_field, on_row, r);
         if (done != seg && r->status == CSM_OK) {
             if (csv_error(&f->p) == CSV_EPARSE)
@@ -321,10 +342,21 @@ static bool feed(feeder *f, const char *buf, size_t len)
                 fail(r, CSM_EDATA, r->line, 0, "%s",
                      csv_strerror(csv_error(&f->p)));
         }
+        /* Geometric growth of libcsv's field buffer (see feeder_init). */
+        if (f->p.entry_size > f->p.blk_size)
+            csv_set_blk_size(&f->p, f->p.entry_size);
+        /* pstate 0 is libcsv's ROW_NOT_BEGUN: otherwise a record is in
+         * progress, begun in this segment if not before. */
+        if (f->p.pstate != 0 && r->status == CSM_OK) {
+            note_start(r);
+            /* Bound memory by the record, not the file: a field without
+             * end (a 1 GB line, an unbalanced quote) stops here. */
+            if (r->arena_len + f->p.entry_pos > r->max_record)
+                too_long(r);
+        }
         pos += seg;
         f->offset += (long long)seg;
-        f->at_line_start = nl != NULL;
-        if (nl) {
+        if (line_end) {
             r->line++;
             r->line_offset = f->offset;
         }
@@ -402,9 +434,11 @@ csm_error csm_csv_read_file(const char *path, const char *name,
     feeder f;
     feeder_init(&f, shown, opt, fn, ctx, diag);
     size_t block = opt && opt->block_size ? opt->block_size : 256u << 10;
-    char *buf = csm_xmalloc(block);
+    /* At least 4 bytes, so a byte order mark fits the first block; raised
+     * before the allocation, which must hold a whole block. */
     if (block < 4)
         block = 4;
+    char *buf = csm_xmalloc(block);
     bool any = false, first = true;
     size_t have = 0; /* bytes kept at the start of buf */
     csm_error rc = CSM_OK;

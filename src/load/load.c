@@ -14,16 +14,29 @@
 #include "internal.h"
 
 /* True when path names something (even if unreadable: reading it will
- * then say why); *is_dir says whether it is a folder. */
-static bool exists(const char *path, bool *is_dir)
+ * then say why); *is_dir says whether it is a folder.  When it exists but
+ * cannot be examined (a symbolic link loop, a folder without search
+ * permission), *err (may be NULL) receives the errno, else 0. */
+static bool exists_err(const char *path, bool *is_dir, int *err)
 {
     struct stat st;
     *is_dir = false;
+    if (err)
+        *err = 0;
     if (stat(path, &st) == 0) {
         *is_dir = S_ISDIR(st.st_mode);
         return true;
     }
-    return errno != ENOENT && errno != ENOTDIR;
+    if (errno == ENOENT || errno == ENOTDIR)
+        return false;
+    if (err)
+        *err = errno;
+    return true;
+}
+
+static bool exists(const char *path, bool *is_dir)
+{
+    return exists_err(path, is_dir, NULL);
 }
 
 static csm_error optional_file(csm_dataset *ds, const char *dir,
@@ -92,11 +105,13 @@ csm_error csm_load_run(const csm_load_options *opt, const csm_config *cfg,
     const char *dir = dir_buf;
     csm_loc dloc = {.file = dir, .offset = -1};
     bool is_dir = false;
-    if (!exists(dir, &is_dir) || !is_dir) {
+    int dir_err = 0;
+    if (!exists_err(dir, &is_dir, &dir_err) || !is_dir) {
         csm_diags_add(diag, CSM_SEV_ERROR, "io", &dloc,
-                      "%s (expected a data folder holding snapshots/ or "
+                      "%s%s (expected a data folder holding snapshots/ or "
                       "subscriptions.csv)",
-                      is_dir ? "cannot be read" : "is not a folder");
+                      dir_err ? "cannot be read: " : "is not a folder",
+                      dir_err ? strerror(dir_err) : "");
         free(dir_buf);
         return CSM_EIO;
     }
@@ -107,7 +122,8 @@ csm_error csm_load_run(const csm_load_options *opt, const csm_config *cfg,
     char *snap = csm_xasprintf("%s/snapshots", dir);
     char *periods = csm_xasprintf("%s/subscriptions.csv", dir);
     bool snap_dir = false, periods_dir = false;
-    bool have_snap = exists(snap, &snap_dir);
+    int snap_err = 0;
+    bool have_snap = exists_err(snap, &snap_dir, &snap_err);
     bool have_periods = exists(periods, &periods_dir);
     csm_builder b;
     csm_builder_init(&b, ds, cfg);
@@ -120,8 +136,9 @@ csm_error csm_load_run(const csm_load_options *opt, const csm_config *cfg,
         if (!snap_dir) {
             csm_loc loc = {.file = snap, .offset = -1};
             csm_diags_add(diag, CSM_SEV_ERROR, "io", &loc,
-                          "is not a folder (expected a folder of "
-                          "YYYY-MM.csv files)");
+                          "%s%s (expected a folder of YYYY-MM.csv files)",
+                          snap_err ? "cannot be read: " : "is not a folder",
+                          snap_err ? strerror(snap_err) : "");
             rc = worst(rc, CSM_EIO);
         } else if (rc == CSM_OK) {
             double t0 = csm_now();

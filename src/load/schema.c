@@ -22,6 +22,15 @@ bool csm_header_map_build(const csm_column_spec *spec, size_t n_spec,
                           csm_header_map *map, csm_diags *diag)
 {
     memset(map, 0, sizeof *map);
+    if (header->n_fields > CSM_MAX_COLUMNS) {
+        csm_loc loc = {.file = file, .line = header->line,
+                       .offset = header->offset};
+        csm_diags_add(diag, CSM_SEV_ERROR, "header-width", &loc,
+                      "the header has %zu columns (expected at most %d: is "
+                      "the file transposed, or not a CSV export?)",
+                      header->n_fields, CSM_MAX_COLUMNS);
+        return false;
+    }
     map->n_spec = n_spec;
     map->n_fields = header->n_fields;
     map->index = csm_xmalloc(n_spec * sizeof *map->index);

@@ -225,9 +225,17 @@ static bool parse_date_field(job *j, const csm_csv_record *rec, size_t k,
     if (st == CSM_DATE_OK)
         return true;
     char v[64];
+    /* Spreadsheets store a day as a serial number (45678 = 2025-01-21);
+     * an unformatted date column exports as one. */
+    bool serial = len <= 6;
+    for (size_t i = 0; i < len && serial; i++)
+        serial = s[i] >= '0' && s[i] <= '9';
     row_error(j, rec, k, "date",
-              "%s %s (expected a date YYYY-MM-DD, e.g. 2025-01-31)",
-              shown_value(s, len, v, sizeof v), csm_date_status_text(st));
+              "%s %s (expected a date YYYY-MM-DD, e.g. 2025-01-31%s)",
+              shown_value(s, len, v, sizeof v), csm_date_status_text(st),
+              serial ? "; this looks like a spreadsheet serial day number: "
+                       "format the column as a date before exporting"
+                     : "");
     *out = CSM_NO_DATE;
     return false;
 }
@@ -572,15 +580,29 @@ static csm_error on_record(void *ctx, const csm_csv_record *rec)
     /* Aggregate into the (month, customer) record. */
     agg *a = &j->aggs[k];
     month_sum *ms_slot = &j->months[a->slot];
-    if (!csm_money_add(a->mrr, amount, &a->mrr) ||
-        !csm_money_add(a->alt, alt, &a->alt) ||
-        !csm_money_add(ms_slot->total, amount, &ms_slot->total)) {
-        row_error(j, rec, S_MRR, "mrr-overflow",
-                  "the month's total MRR exceeds the largest amount that "
-                  "can be held exactly (expected totals below 9.2e16 in "
-                  "major units)");
+    int64_t cust, cust_alt, total;
+    bool cust_ok = csm_money_add(a->mrr, amount, &cust) &&
+                   csm_money_add(a->alt, alt, &cust_alt);
+    if (!cust_ok || !csm_money_add(ms_slot->total, amount, &total)) {
+        char most[CSM_MONEY_BUFSZ];
+        csm_money_format(INT64_MAX, j->decimals, most);
+        if (!cust_ok)
+            row_error(j, rec, S_MRR, "mrr-overflow",
+                      "customer %.*s's rows this month add up past the "
+                      "largest amount that can be held exactly (expected a "
+                      "total of at most %s %s)",
+                      (int)id_len, id, most, j->currency);
+        else
+            row_error(j, rec, S_MRR, "mrr-overflow",
+                      "the month's total MRR passes the largest amount that "
+                      "can be held exactly (expected a total of at most %s "
+                      "%s)",
+                      most, j->currency);
         return CSM_OK;
     }
+    a->mrr = cust;
+    a->alt = cust_alt;
+    ms_slot->total = total;
     ms_slot->rows++;
     long long sums_in[3] = {facts.active_users, facts.licensed_users,
                             tickets};

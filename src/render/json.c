@@ -139,7 +139,9 @@ char *csm_json_format_double(double v, char *buf)
     if (v == 0.0)
         v = 0.0; /* no "-0" */
     /* Whole numbers as integers ("90", not "9e+01"). */
-    if (v == (double)(long long)v && v > -1e15 && v < 1e15) {
+    /* Range first: converting a double outside long long's range (or a
+     * NaN) is undefined behaviour. */
+    if (v > -1e15 && v < 1e15 && v == (double)(long long)v) {
         snprintf(buf, 32, "%lld", (long long)v);
         return buf;
     }

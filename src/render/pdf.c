@@ -707,6 +707,51 @@ static bool paper(const char *name, double *w, double *h)
     return false;
 }
 
+/* Writes the document through csm_atomic_file.  HPDF_SaveToFile ignores
+ * the error of its last write (the fclose that flushes the tail), so on a
+ * full disk it left a truncated PDF that was then renamed as complete; the
+ * document goes to libharu's memory stream instead and every write of it
+ * is checked here. */
+static csm_error save(csm_pdf *p, const char *path, csm_diags *diag)
+{
+    if (!CK(p, HPDF_SaveToStream(p->doc))) {
+        lib_diag(diag, path, p, "writing the file");
+        return CSM_EIO;
+    }
+    HPDF_ResetStream(p->doc);
+    csm_atomic_file f;
+    csm_error rc = csm_atomic_open(&f, path, diag);
+    if (rc != CSM_OK)
+        return rc;
+    enum { CHUNK = 1 << 16 };
+    HPDF_BYTE *buf = csm_xmalloc(CHUNK);
+    for (;;) {
+        HPDF_UINT32 n = CHUNK;
+        HPDF_STATUS st = HPDF_ReadFromStream(p->doc, buf, &n);
+        if (st != HPDF_OK && st != HPDF_STREAM_EOF) {
+            CK(p, st);
+            lib_diag(diag, path, p, "writing the file");
+            rc = CSM_EIO;
+            break;
+        }
+        if (n && fwrite(buf, 1, n, f.fp) != n) {
+            csm_loc loc = {.file = path, .offset = -1};
+            csm_diags_add(diag, CSM_SEV_ERROR, "io", &loc, "cannot write: %s",
+                          strerror(errno));
+            rc = CSM_EIO;
+            break;
+        }
+        if (st == HPDF_STREAM_EOF)
+            break;
+    }
+    free(buf);
+    if (rc != CSM_OK) {
+        csm_atomic_abort(&f);
+        return rc;
+    }
+    return csm_atomic_commit(&f, diag);
+}
+
 csm_error csm_render_pdf(const csm_report *r, const csm_render_options *opt,
                          const char *path, csm_diags *diag)
 {
@@ -756,21 +801,8 @@ csm_error csm_render_pdf(const csm_report *r, const csm_render_options *opt,
         lib_diag(diag, path, &p, stage);
         rc = CSM_EIO;
     }
-    if (rc == CSM_OK) {
-        char *tmp = csm_atomic_temp_path(path);
-        if (!tmp) {
-            csm_diags_add(diag, CSM_SEV_ERROR, "io", &loc,
-                          "cannot create a file in the folder of the PDF: %s",
-                          strerror(errno));
-            rc = CSM_EIO;
-        } else if (!CK(&p, HPDF_SaveToFile(p.doc, tmp))) {
-            lib_diag(diag, path, &p, "writing the file");
-            csm_atomic_discard(tmp);
-            rc = CSM_EIO;
-        } else {
-            rc = csm_atomic_rename(tmp, path, diag);
-        }
-    }
+    if (rc == CSM_OK)
+        rc = save(&p, path, diag);
     HPDF_Free(p.doc);
     free(p.pages);
     free(p.wide);

@@ -2,6 +2,7 @@
 #include "csmetrics/report_build.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,6 +225,18 @@ const char *csm_label_month(const csm_build_ctx *ctx, int k, char *buf)
     return csm_month_format(csm_dataset_month(ctx->ds, k), buf);
 }
 
+/* fn carries whole numbers exactly in a double below 2^53.  Past that
+ * (an ARR of 12 x an MRR near the int64 limit) the double is not the exact
+ * figure, and past 2^63 converting it is undefined: such a tile is n/a,
+ * never a rounded amount. */
+static csm_cell whole_cell(csm_cell_kind kind, csm_ratio r)
+{
+    if (!r.defined || !(fabs(r.value) <= 9007199254740992.0))
+        return csm_cell_na();
+    return kind == CSM_CELL_MONEY ? csm_cell_money((int64_t)r.value)
+                                  : csm_cell_int((int64_t)r.value);
+}
+
 csm_tile *csm_tile_from_series(csm_block *b, const char *label,
                                csm_cell_kind kind, csm_series_fn fn,
                                const csm_build_ctx *ctx, bool higher_better)
@@ -249,21 +262,9 @@ csm_tile *csm_tile_from_series(csm_block *b, const char *label,
         t->previous = make(prev);
         t->year_ago = make(ago);
     } else if (kind == CSM_CELL_MONEY || kind == CSM_CELL_INT) {
-        /* fn carries whole numbers exactly in a double (below 2^53). */
-        t->value = now.defined ? (kind == CSM_CELL_MONEY
-                                      ? csm_cell_money((int64_t)now.value)
-                                      : csm_cell_int((int64_t)now.value))
-                               : csm_cell_na();
-        t->previous = prev.defined
-                          ? (kind == CSM_CELL_MONEY
-                                 ? csm_cell_money((int64_t)prev.value)
-                                 : csm_cell_int((int64_t)prev.value))
-                          : csm_cell_na();
-        t->year_ago = ago.defined
-                          ? (kind == CSM_CELL_MONEY
-                                 ? csm_cell_money((int64_t)ago.value)
-                                 : csm_cell_int((int64_t)ago.value))
-                          : csm_cell_na();
+        t->value = whole_cell(kind, now);
+        t->previous = whole_cell(kind, prev);
+        t->year_ago = whole_cell(kind, ago);
     } else {
         t->value = csm_cell_number_ratio(now, 1);
         t->previous = csm_cell_number_ratio(prev, 1);

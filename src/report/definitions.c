@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "csmetrics/csv_reader.h"
 #include "csmetrics/strbuf.h"
 #include "csmetrics/xalloc.h"
 
@@ -133,6 +134,10 @@ csm_error csm_report_def_parse(const char *name, const char *text,
         if (nul) {
             csm_diags_add(diag, CSM_SEV_ERROR, "report-syntax", &loc,
                           "line contains a NUL byte (expected text)");
+        } else if (csm_utf8_invalid_at(line, n) < n) {
+            /* Titles are drawn with a UTF-8 font and written to XLSX. */
+            csm_diags_add(diag, CSM_SEV_ERROR, "report-syntax", &loc,
+                          "line is not valid UTF-8 (expected UTF-8 text)");
         } else if (!*l || *l == '#') {
             /* comment */
         } else if (*l == '[') {

@@ -51,9 +51,9 @@ void csm_build_definitions(csm_section *sec, const csm_def_section *def,
 
     csm_block *n = csm_section_notes(sec, "Definitions");
     static const char *const lines[] = {
-        "Amounts are monthly recurring revenue (MRR) in the reporting "
-        "currency, exact to the cent; a customer is active in a month when "
-        "its MRR is above zero.",
+        ("Amounts are monthly recurring revenue (MRR) in the reporting "
+         "currency, exact to the cent; a customer is active in a month when "
+         "its MRR is above zero."),
         "MRR bridge: new = active for the first time; reactivation = active "
         "again after inactive months; expansion / contraction = change of an "
         "active customer; churn = MRR of a customer that became inactive; fx "

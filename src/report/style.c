@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "csmetrics/csv_reader.h"
 #include "csmetrics/strbuf.h"
 #include "csmetrics/xalloc.h"
 
@@ -193,6 +194,10 @@ csm_error csm_style_parse(csm_style *s, const char *name, const char *text,
         if (has_nul) {
             csm_diags_add(diag, CSM_SEV_ERROR, "style-syntax", &loc,
                           "line contains a NUL byte");
+        } else if (csm_utf8_invalid_at(line, n) < n) {
+            /* Header and footer text are drawn with a UTF-8 font. */
+            csm_diags_add(diag, CSM_SEV_ERROR, "style-syntax", &loc,
+                          "line is not valid UTF-8 (expected UTF-8 text)");
         } else if (!*l || *l == '#' || *l == ';') {
             /* blank or comment */
         } else if (*l == '[') {

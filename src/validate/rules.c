@@ -64,14 +64,42 @@ static bool has_rate(const csm_dataset *ds, uint32_t cur, csm_month m)
     return false;
 }
 
-static const char *fx_path(const csm_dataset *ds)
+/* Path of the loaded file whose name ends in `name`, for messages. */
+static const char *file_path(const csm_dataset *ds, const char *name)
 {
+    size_t k = strlen(name);
     for (size_t i = 0; i < ds->n_files; i++) {
         size_t n = strlen(ds->files[i].path);
-        if (n >= 6 && strcmp(ds->files[i].path + n - 6, "fx.csv") == 0)
+        if (n >= k && strcmp(ds->files[i].path + n - k, name) == 0)
             return ds->files[i].path;
     }
-    return "fx.csv";
+    return name;
+}
+
+static const char *fx_path(const csm_dataset *ds)
+{
+    return file_path(ds, "fx.csv");
+}
+
+/* Every cost window sums a part of costs.csv: when each column's total
+ * over all months fits in int64, no window can overflow. */
+static void check_cost_totals(const csm_dataset *ds, csm_diags *diag)
+{
+    int64_t acq = 0, ret = 0;
+    for (size_t i = 0; i < ds->n_costs; i++) {
+        if (csm_money_add(acq, ds->costs[i].acquisition, &acq) &&
+            csm_money_add(ret, ds->costs[i].retention, &ret))
+            continue;
+        char most[CSM_MONEY_BUFSZ];
+        csm_loc loc = {.file = file_path(ds, "costs.csv"), .offset = -1};
+        csm_diags_add(diag, CSM_SEV_ERROR, "cost-overflow", &loc,
+                      "the acquisition or retention costs add up past the "
+                      "largest amount that can be held exactly (expected a "
+                      "total of at most %s %s over all months)",
+                      csm_money_format(INT64_MAX, ds->decimals, most),
+                      ds->currency);
+        return;
+    }
 }
 
 csm_error csm_validate_run(const csm_dataset *ds, const csm_config *cfg,
@@ -79,6 +107,7 @@ csm_error csm_validate_run(const csm_dataset *ds, const csm_config *cfg,
 {
     (void)cfg;
     size_t before = csm_diags_errors(diag);
+    check_cost_totals(ds, diag);
     /* Every month needs a rate for every foreign currency in use: movements
      * of month M are classified at a neighbouring month's rate, so a gap
      * anywhere in the range would silently mix rates. */
