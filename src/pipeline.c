@@ -30,15 +30,13 @@ int csm_run_month_index(csm_run *run, const char *what, const char *month)
     int idx = csm_dataset_month_index(ds, m);
     if (idx < 0)
         csm_diags_add(&run->diags, CSM_SEV_ERROR, "usage", NULL,
-                      "%s %s is not in the data (expected %s..%s)", what,
-                      month, csm_month_format(ds->first_month, a),
-                      csm_month_format(ds->first_month + ds->n_months - 1,
-                                       b));
+                      "%s %s is not in the data (expected %s..%s)", what, month,
+                      csm_month_format(ds->first_month, a),
+                      csm_month_format(ds->first_month + ds->n_months - 1, b));
     return idx;
 }
 
-csm_error csm_run_compute(csm_run *run, const char *month,
-                          const char *flagged)
+csm_error csm_run_compute(csm_run *run, const char *month, const char *flagged)
 {
     const csm_dataset *ds = run->ds;
     int idx = ds->n_months - 1;

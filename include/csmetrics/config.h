@@ -60,8 +60,8 @@ typedef struct csm_health_config {
 } csm_health_config;
 
 typedef struct csm_config {
-    char currency[4];   /* reporting currency, ISO 4217 */
-    char company[128];  /* for report headers and document properties */
+    char currency[4];  /* reporting currency, ISO 4217 */
+    char company[128]; /* for report headers and document properties */
     /* Policies. -1 means "no limit" / "off". */
     int reactivation_window_months;
     int past_due_churn_days;
@@ -70,12 +70,12 @@ typedef struct csm_config {
     double gross_margin;
     double ci_level;
     csm_ci_type ci_type;
-    int at_risk_months; /* length of the at-risk follow-up, default 6 */
-    int trend_points;   /* points in a trend fit, default 12 */
+    int at_risk_months;   /* length of the at-risk follow-up, default 6 */
+    int trend_points;     /* points in a trend fit, default 12 */
     int early_churn_days; /* default 90 */
     bool allow_thousands_separator; /* "1,234.50" as an amount */
-    int churn_reason_match_months; /* reason dated this many months off the
-                                      churn still matches, default 1 */
+    int churn_reason_match_months;  /* reason dated this many months off the
+                                       churn still matches, default 1 */
     csm_health_config health;
     char *source; /* file the settings came from, or NULL for defaults */
 } csm_config;

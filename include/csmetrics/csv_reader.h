@@ -21,11 +21,11 @@
 
 typedef struct csm_csv_record {
     size_t n_fields;
-    char **fields;       /* NUL-terminated field texts, borrowed */
-    const size_t *lens;  /* their lengths */
-    long line;           /* physical line where the record starts */
-    long long offset;    /* byte offset of that line */
-    long number;         /* 1-based record number; the header is 1 */
+    char **fields;      /* NUL-terminated field texts, borrowed */
+    const size_t *lens; /* their lengths */
+    long line;          /* physical line where the record starts */
+    long long offset;   /* byte offset of that line */
+    long number;        /* 1-based record number; the header is 1 */
 } csm_csv_record;
 
 /* Called for each record.  Return CSM_OK to go on; any other value stops
@@ -43,15 +43,13 @@ typedef struct csm_csv_options {
  * CSM_EDATA on malformed CSV; or the callback's own error.  Each failure
  * adds one diagnostic.  An empty file is CSM_EDATA. */
 csm_error csm_csv_read_file(const char *path, const char *name,
-                            const csm_csv_options *opt,
-                            csm_csv_record_fn fn, void *ctx,
-                            csm_diags *diag);
+                            const csm_csv_options *opt, csm_csv_record_fn fn,
+                            void *ctx, csm_diags *diag);
 
 /* The same over a buffer in memory (for tests and fuzzing). */
 csm_error csm_csv_read_buffer(const char *data, size_t len, const char *name,
-                              const csm_csv_options *opt,
-                              csm_csv_record_fn fn, void *ctx,
-                              csm_diags *diag);
+                              const csm_csv_options *opt, csm_csv_record_fn fn,
+                              void *ctx, csm_diags *diag);
 
 /* Returns the byte index of the first invalid UTF-8 sequence in s[0..len),
  * or len when it is all valid UTF-8 (no overlongs, surrogates or code

@@ -29,18 +29,18 @@
 /* Per customer-month attributes, each stored as int32 (dates as csm_day,
  * strings as an index into csm_dataset.strings, booleans as 0/1). */
 typedef enum csm_attr {
-    CSM_ATTR_TERM_END = 0,     /* day the current term ends; NA = monthly */
-    CSM_ATTR_LAST_ENGAGEMENT,  /* day */
-    CSM_ATTR_ACTIVE_USERS,     /* summed over subscriptions */
-    CSM_ATTR_LICENSED_USERS,   /* summed over subscriptions */
-    CSM_ATTR_OPEN_TICKETS,     /* summed over subscriptions */
-    CSM_ATTR_NPS,              /* 0..10, lowest of the rows */
-    CSM_ATTR_DAYS_PAST_DUE,    /* highest of the rows */
-    CSM_ATTR_CHAMPION_LEFT,    /* 0/1, true if any row says so */
-    CSM_ATTR_HEALTH_SCORE,     /* 0..100 supplied, lowest of the rows */
-    CSM_ATTR_SEGMENT,          /* string index, first non-empty row */
-    CSM_ATTR_PLAN,             /* string index */
-    CSM_ATTR_OWNER,            /* string index (csm_owner) */
+    CSM_ATTR_TERM_END = 0,    /* day the current term ends; NA = monthly */
+    CSM_ATTR_LAST_ENGAGEMENT, /* day */
+    CSM_ATTR_ACTIVE_USERS,    /* summed over subscriptions */
+    CSM_ATTR_LICENSED_USERS,  /* summed over subscriptions */
+    CSM_ATTR_OPEN_TICKETS,    /* summed over subscriptions */
+    CSM_ATTR_NPS,             /* 0..10, lowest of the rows */
+    CSM_ATTR_DAYS_PAST_DUE,   /* highest of the rows */
+    CSM_ATTR_CHAMPION_LEFT,   /* 0/1, true if any row says so */
+    CSM_ATTR_HEALTH_SCORE,    /* 0..100 supplied, lowest of the rows */
+    CSM_ATTR_SEGMENT,         /* string index, first non-empty row */
+    CSM_ATTR_PLAN,            /* string index */
+    CSM_ATTR_OWNER,           /* string index (csm_owner) */
     CSM_ATTR_COUNT
 } csm_attr;
 
@@ -62,15 +62,15 @@ typedef struct csm_cost {
 } csm_cost;
 
 typedef struct csm_churn_reason {
-    uint32_t customer;   /* customer index */
+    uint32_t customer; /* customer index */
     csm_month month;
-    uint32_t reason;     /* string index */
+    uint32_t reason; /* string index */
     csm_reason_category category;
 } csm_churn_reason;
 
 typedef struct csm_referral {
-    uint32_t referrer;   /* customer index */
-    uint32_t referred;   /* customer index, or CSM_NO_CUSTOMER */
+    uint32_t referrer; /* customer index */
+    uint32_t referred; /* customer index, or CSM_NO_CUSTOMER */
     csm_day date;
 } csm_referral;
 
@@ -78,40 +78,40 @@ typedef struct csm_referral {
 
 typedef struct csm_fx_rate {
     csm_month month;
-    uint32_t currency;   /* string index of the ISO code */
-    csm_rate rate;       /* reporting units per one unit of currency */
+    uint32_t currency; /* string index of the ISO code */
+    csm_rate rate;     /* reporting units per one unit of currency */
 } csm_fx_rate;
 
 /* One source file and what came of it, for data-quality reporting. */
 typedef struct csm_source_file {
-    char *path;          /* as the user would name it (DATA/...) */
-    csm_month month;     /* CSM_NO_MONTH for files that are not snapshots */
-    long rows;           /* data records read */
-    long skipped;        /* records skipped (blank), each also a warning */
+    char *path;      /* as the user would name it (DATA/...) */
+    csm_month month; /* CSM_NO_MONTH for files that are not snapshots */
+    long rows;       /* data records read */
+    long skipped;    /* records skipped (blank), each also a warning */
 } csm_source_file;
 
 typedef struct csm_dataset {
     csm_source_kind source;
-    char currency[4];         /* reporting currency */
-    int decimals;             /* its minor-unit digits */
+    char currency[4]; /* reporting currency */
+    int decimals;     /* its minor-unit digits */
 
-    csm_month first_month;    /* month index 0 */
+    csm_month first_month; /* month index 0 */
     int n_months;
 
     size_t n_customers;
-    csm_strtab ids;           /* customer ids, index = customer */
-    char **names;             /* [n_customers], "" when never given */
-    csm_day *contract_start;  /* [n_customers], CSM_NO_DATE when absent */
-    csm_day *first_value;     /* [n_customers], CSM_NO_DATE when absent */
-    uint32_t *currency_of;    /* [n_customers] string index, last seen */
+    csm_strtab ids;          /* customer ids, index = customer */
+    char **names;            /* [n_customers], "" when never given */
+    csm_day *contract_start; /* [n_customers], CSM_NO_DATE when absent */
+    csm_day *first_value;    /* [n_customers], CSM_NO_DATE when absent */
+    uint32_t *currency_of;   /* [n_customers] string index, last seen */
 
-    int64_t **mrr;            /* [n_months][n_customers] */
+    int64_t **mrr; /* [n_months][n_customers] */
     /* Non-NULL only when a non-reporting currency occurs: mrr_alt[m][c] is
      * month m's amounts converted at the classification rate of the
      * fx_policy: month m-1's rate (prior_month) for m >= 1, or month m+1's
      * rate (period_end) for m < n_months-1; elsewhere equal to mrr. */
     int64_t **mrr_alt;
-    uint8_t **present;        /* [n_months][n_customers] 1 = had rows */
+    uint8_t **present; /* [n_months][n_customers] 1 = had rows */
     /* Non-NULL only when the past-due policy made someone inactive:
      * mrr_excluded[m][c] is the MRR it removed (billed, but not counted). */
     int64_t **mrr_excluded;
@@ -120,13 +120,13 @@ typedef struct csm_dataset {
      * csm_ds_attr(). */
     void **attr[CSM_ATTR_COUNT];
 
-    int64_t *month_total;     /* Σ of snapshot rows, at month's rate */
-    int64_t *month_excluded;  /* part of month_total the past-due policy
-                                 made inactive */
-    long *month_rows;         /* data rows per month */
+    int64_t *month_total;    /* Σ of snapshot rows, at month's rate */
+    int64_t *month_excluded; /* part of month_total the past-due policy
+                                made inactive */
+    long *month_rows;        /* data rows per month */
 
-    csm_strtab strings;       /* segments, plans, owners, currencies,
-                                 reasons; index 0 is "" */
+    csm_strtab strings; /* segments, plans, owners, currencies,
+                           reasons; index 0 is "" */
 
     csm_cost *costs;
     size_t n_costs;
@@ -136,14 +136,14 @@ typedef struct csm_dataset {
     size_t n_referrals;
     csm_fx_rate *fx;
     size_t n_fx;
-    uint32_t *currencies;     /* non-reporting currencies that occur in the
-                                 data (string indexes, sorted) */
+    uint32_t *currencies; /* non-reporting currencies that occur in the
+                             data (string indexes, sorted) */
     size_t n_currencies;
 
     csm_source_file *files;
     size_t n_files;
     bool has_costs, has_reasons, has_referrals, has_fx;
-    char **unknown_columns;   /* names ignored, for --verbose */
+    char **unknown_columns; /* names ignored, for --verbose */
     size_t n_unknown_columns;
 
     /* When set, the month rows of mrr, mrr_alt, present and attr point

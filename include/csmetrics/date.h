@@ -19,8 +19,8 @@ typedef int32_t csm_month;
 typedef enum csm_date_status {
     CSM_DATE_OK = 0,
     CSM_DATE_EMPTY,
-    CSM_DATE_SYNTAX,  /* not YYYY-MM-DD */
-    CSM_DATE_INVALID  /* well formed but not a day of the calendar */
+    CSM_DATE_SYNTAX, /* not YYYY-MM-DD */
+    CSM_DATE_INVALID /* well formed but not a day of the calendar */
 } csm_date_status;
 
 /* Parses exactly "YYYY-MM-DD". */

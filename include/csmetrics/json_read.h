@@ -25,10 +25,10 @@ typedef enum csm_jtype {
 typedef struct csm_jval {
     csm_jtype type;
     bool b;
-    char *text;   /* NUMBER: source text; STRING: decoded UTF-8 */
-    double num;   /* NUMBER */
+    char *text;             /* NUMBER: source text; STRING: decoded UTF-8 */
+    double num;             /* NUMBER */
     struct csm_jval *items; /* ARRAY elements / OBJECT values */
-    char **keys;  /* OBJECT keys, same order */
+    char **keys;            /* OBJECT keys, same order */
     size_t n;
 } csm_jval;
 

@@ -28,9 +28,9 @@
 struct csm_restatements;
 
 typedef struct csm_metrics {
-    const csm_dataset *ds;  /* borrowed */
-    const csm_config *cfg;  /* borrowed */
-    int report_month;       /* month index */
+    const csm_dataset *ds; /* borrowed */
+    const csm_config *cfg; /* borrowed */
+    int report_month;      /* month index */
     csm_bridge *bridge;
     csm_retention_result *retention;
     csm_nrr_methods *nrr_methods;
@@ -61,8 +61,7 @@ csm_error csm_metrics_run_flagged(const csm_dataset *ds, const csm_config *cfg,
                                   int report_month, int flag_month,
                                   csm_metrics **out, csm_diags *diag);
 csm_error csm_metrics_run(const csm_dataset *ds, const csm_config *cfg,
-                          int report_month, csm_metrics **out,
-                          csm_diags *diag);
+                          int report_month, csm_metrics **out, csm_diags *diag);
 void csm_metrics_free(csm_metrics *m);
 
 /* Writes the run's JSON document (SPEC.md section 5, docs/json.md) to out.

@@ -60,8 +60,8 @@ csm_money_status csm_rate_parse(const char *s, size_t len, csm_rate *out);
 /* Converts `amount` minor units of a currency with from_dec decimals into
  * minor units of a currency with to_dec decimals at `rate` (target units
  * per one source unit), rounding half to even.  Returns false on overflow. */
-bool csm_money_convert(int64_t amount, int from_dec, csm_rate rate,
-                       int to_dec, int64_t *out);
+bool csm_money_convert(int64_t amount, int from_dec, csm_rate rate, int to_dec,
+                       int64_t *out);
 
 /* round(a * b / d) with an exact 128-bit intermediate, rounding half to
  * even; d > 0 and below 2^62.  Returns false when the result does not fit in

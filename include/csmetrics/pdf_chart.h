@@ -131,8 +131,8 @@ size_t csm_pdf_paginate(size_t n_rows, double header_h, double row_h,
  * even the minimums do not fit, every column is scaled.  Returns true
  * when every column got at least its natural width. */
 bool csm_pdf_column_widths(const double *natural, const double *minimum,
-                           const bool *shrinkable, const double *hint,
-                           size_t n, double avail, double *out);
+                           const bool *shrinkable, const double *hint, size_t n,
+                           double avail, double *out);
 
 /* ------------------------------------------------------- grids, legends */
 

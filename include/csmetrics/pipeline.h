@@ -33,8 +33,7 @@ csm_error csm_run_load(csm_run *run, const char *config_path,
  * the last loaded month) with the at-risk cohort flagged in `flagged`
  * ("YYYY-MM", or NULL for the default).  CSM_EUSAGE when a month is not
  * loaded or not a month. */
-csm_error csm_run_compute(csm_run *run, const char *month,
-                          const char *flagged);
+csm_error csm_run_compute(csm_run *run, const char *month, const char *flagged);
 
 /* Month index of "YYYY-MM" in the run's data, or -1 with a usage
  * diagnostic naming the option (`what`, e.g. "--month"). */

@@ -40,7 +40,7 @@ typedef struct csm_reconcile {
     long ledger_rows;
     size_t ledger_customers, matched_customers;
     int64_t ours_total, billing_total; /* over every customer */
-    csm_recon_diff *diffs; /* in customer id order */
+    csm_recon_diff *diffs;             /* in customer id order */
     size_t n_diffs;
     bool ties;
 } csm_reconcile;

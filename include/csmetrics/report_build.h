@@ -23,11 +23,11 @@ typedef struct csm_build_ctx {
     const csm_metrics *m;
     const csm_dataset *ds;
     const csm_config *cfg;
-    const csm_diags *diags;               /* for the data-quality section */
-    const struct csm_reconcile *recon;    /* reconcile run, or NULL */
+    const csm_diags *diags;                  /* for the data-quality section */
+    const struct csm_reconcile *recon;       /* reconcile run, or NULL */
     const struct csm_restatements *restated; /* --previous, or NULL */
-    const char *company;                  /* style override or config */
-    long long epoch;                      /* generation time, seconds */
+    const char *company;                     /* style override or config */
+    long long epoch;                         /* generation time, seconds */
 } csm_build_ctx;
 
 extern const csm_section_spec csm_section_specs[];
@@ -35,9 +35,8 @@ extern const size_t csm_n_section_specs;
 
 /* Builds the report a definition describes.  On success returns CSM_OK and
  * sets *out (free with csm_report_free). */
-csm_error csm_report_build(const csm_report_def *def,
-                           const csm_build_ctx *ctx, csm_report **out,
-                           csm_diags *diag);
+csm_error csm_report_build(const csm_report_def *def, const csm_build_ctx *ctx,
+                           csm_report **out, csm_diags *diag);
 
 /* Seconds since the epoch for "generated" dates: SOURCE_DATE_EPOCH when
  * set and valid (CSM_EUSAGE otherwise), else the current time. */

@@ -77,10 +77,9 @@ typedef struct csm_section_spec {
  * specs.  On success returns CSM_OK and sets *out (free with
  * csm_report_def_free).  On error returns CSM_EUSAGE with every problem in
  * diag and *out NULL. */
-csm_error csm_report_def_parse(const char *name, const char *text,
-                               size_t len, const csm_section_spec *specs,
-                               size_t n_specs, csm_report_def **out,
-                               csm_diags *diag);
+csm_error csm_report_def_parse(const char *name, const char *text, size_t len,
+                               const csm_section_spec *specs, size_t n_specs,
+                               csm_report_def **out, csm_diags *diag);
 /* Reads and parses a file: CSM_EIO when it cannot be read. */
 csm_error csm_report_def_load(const char *path, const csm_section_spec *specs,
                               size_t n_specs, csm_report_def **out,
@@ -89,9 +88,8 @@ void csm_report_def_free(csm_report_def *d);
 
 /* The value of option `name` in section s, or the spec's fallback. */
 const char *csm_def_option_text(const csm_def_section *s,
-                                const csm_section_spec *spec,
-                                const char *name);
-long csm_def_option_int(const csm_def_section *s,
-                        const csm_section_spec *spec, const char *name);
+                                const csm_section_spec *spec, const char *name);
+long csm_def_option_int(const csm_def_section *s, const csm_section_spec *spec,
+                        const char *name);
 
 #endif

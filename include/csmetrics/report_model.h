@@ -40,23 +40,23 @@ typedef enum csm_cell_kind {
 /* How a cell wants to look; renderers map these to the style's colours. */
 typedef enum csm_cell_tone {
     CSM_TONE_NONE = 0,
-    CSM_TONE_GOOD,   /* positive change, recovered, renewed */
-    CSM_TONE_BAD,    /* negative change, churned */
-    CSM_TONE_GREEN,  /* health bands */
+    CSM_TONE_GOOD,  /* positive change, recovered, renewed */
+    CSM_TONE_BAD,   /* negative change, churned */
+    CSM_TONE_GREEN, /* health bands */
     CSM_TONE_YELLOW,
     CSM_TONE_RED,
-    CSM_TONE_MUTED,  /* not yet observed, pending */
-    CSM_TONE_STRONG  /* totals, headline values */
+    CSM_TONE_MUTED, /* not yet observed, pending */
+    CSM_TONE_STRONG /* totals, headline values */
 } csm_cell_tone;
 
 typedef struct csm_cell {
     csm_cell_kind kind;
     csm_cell_tone tone;
     union {
-        char *text;    /* CSM_CELL_TEXT (owned) */
-        int64_t i;     /* MONEY, INT */
-        double d;      /* RATE, NUMBER */
-        csm_day day;   /* DATE */
+        char *text;      /* CSM_CELL_TEXT (owned) */
+        int64_t i;       /* MONEY, INT */
+        double d;        /* RATE, NUMBER */
+        csm_day day;     /* DATE */
         csm_month month; /* MONTH */
     } v;
     int decimals; /* NUMBER: digits after the point (RATE: of the percent) */
@@ -82,7 +82,7 @@ csm_cell csm_cell_int(int64_t n);
 csm_cell csm_cell_rate(csm_ratio r); /* NA when undefined */
 csm_cell csm_cell_number(double v, int decimals);
 csm_cell csm_cell_number_ratio(csm_ratio r, int decimals); /* NA if undef */
-csm_cell csm_cell_date(csm_day d);   /* EMPTY for CSM_NO_DATE */
+csm_cell csm_cell_date(csm_day d); /* EMPTY for CSM_NO_DATE */
 csm_cell csm_cell_month(csm_month m);
 csm_cell csm_cell_points(csm_ratio delta); /* NA when undefined */
 csm_cell csm_cell_na(void);
@@ -105,54 +105,54 @@ typedef enum csm_block_kind {
 /* A KPI tile: the value now, a month ago and a year ago, the changes, and
  * a sparkline of the last months. */
 typedef struct csm_tile {
-    char *label;         /* "NRR (12 months)" */
-    csm_cell value;      /* current */
-    csm_cell previous;   /* a month earlier (NA when not available) */
-    csm_cell year_ago;   /* twelve months earlier */
-    csm_cell mom;        /* change vs previous: RATE points or MONEY ... */
-    csm_cell yoy;        /* change vs year ago */
+    char *label;           /* "NRR (12 months)" */
+    csm_cell value;        /* current */
+    csm_cell previous;     /* a month earlier (NA when not available) */
+    csm_cell year_ago;     /* twelve months earlier */
+    csm_cell mom;          /* change vs previous: RATE points or MONEY ... */
+    csm_cell yoy;          /* change vs year ago */
     bool higher_is_better; /* colours the arrows */
-    char *note;          /* "95% CI 91.2-96.0%, n = 412" or NULL */
-    double *spark;       /* sparkline values, oldest first */
+    char *note;            /* "95% CI 91.2-96.0%, n = 412" or NULL */
+    double *spark;         /* sparkline values, oldest first */
     bool *spark_defined;
     size_t n_spark;
 } csm_tile;
 
 typedef struct csm_column {
-    char *id;     /* stable id, used by formulas ("delta") */
-    char *title;  /* header text */
+    char *id;           /* stable id, used by formulas ("delta") */
+    char *title;        /* header text */
     csm_cell_kind kind; /* what the column holds (for number formats) */
-    double width; /* relative width hint; 0 = auto */
+    double width;       /* relative width hint; 0 = auto */
 } csm_column;
 
 typedef struct csm_table {
-    char *id;             /* stable id ("ledger"), unique in the report */
+    char *id; /* stable id ("ledger"), unique in the report */
     csm_column *columns;
     size_t n_columns;
-    csm_cell *cells;      /* row-major, n_rows * n_columns */
+    csm_cell *cells; /* row-major, n_rows * n_columns */
     size_t n_rows, cap_rows;
-    size_t total_rows;    /* last rows that are totals (styled strong) */
-    bool detail;          /* a long detail list: autofilter, may span
-                             pages, constant-memory friendly */
+    size_t total_rows; /* last rows that are totals (styled strong) */
+    bool detail;       /* a long detail list: autofilter, may span
+                          pages, constant-memory friendly */
 } csm_table;
 
 typedef enum csm_series_style {
     CSM_SERIES_LINE = 0,
-    CSM_SERIES_STEP,    /* step line (Kaplan-Meier) */
+    CSM_SERIES_STEP, /* step line (Kaplan-Meier) */
     CSM_SERIES_BAR,
-    CSM_SERIES_STACKED  /* stacked bars: all STACKED series stack */
+    CSM_SERIES_STACKED /* stacked bars: all STACKED series stack */
 } csm_series_style;
 
 typedef struct csm_series {
     char *name;
     csm_series_style style;
-    double *y;           /* [n_points]; ignored where !defined */
+    double *y; /* [n_points]; ignored where !defined */
     bool *defined;
-    double *lo, *hi;     /* optional band (NULL when none) */
-    int palette;         /* index into the style's series colours; -1 auto */
-    csm_cell_tone tone;  /* when not NONE, the tone's colour (good, bad,
-                            band green/yellow/red, muted) wins over the
-                            palette: churned in `bad`, bands in theirs */
+    double *lo, *hi;    /* optional band (NULL when none) */
+    int palette;        /* index into the style's series colours; -1 auto */
+    csm_cell_tone tone; /* when not NONE, the tone's colour (good, bad,
+                           band green/yellow/red, muted) wins over the
+                           palette: churned in `bad`, bands in theirs */
 } csm_series;
 
 typedef enum csm_axis_format {
@@ -163,8 +163,8 @@ typedef enum csm_axis_format {
 } csm_axis_format;
 
 typedef struct csm_chart {
-    char **x_labels;     /* [n_points] category labels ("2025-03", "30") */
-    double *x_values;    /* [n_points] numeric x for STEP charts, or NULL */
+    char **x_labels;  /* [n_points] category labels ("2025-03", "30") */
+    double *x_values; /* [n_points] numeric x for STEP charts, or NULL */
     size_t n_points;
     csm_series *series;
     size_t n_series;
@@ -176,9 +176,9 @@ typedef struct csm_chart {
 typedef enum csm_step_kind {
     CSM_STEP_START = 0, /* opening bar from zero */
     CSM_STEP_UP,
-    CSM_STEP_DOWN,      /* amount is positive, drawn downwards */
-    CSM_STEP_DELTA,     /* signed (fx) */
-    CSM_STEP_TOTAL      /* closing bar from zero */
+    CSM_STEP_DOWN,  /* amount is positive, drawn downwards */
+    CSM_STEP_DELTA, /* signed (fx) */
+    CSM_STEP_TOTAL  /* closing bar from zero */
 } csm_step_kind;
 
 typedef struct csm_waterfall_step {
@@ -197,18 +197,18 @@ typedef struct csm_heatmap {
     size_t n_rows;
     char **col_labels; /* months since start */
     size_t n_cols;
-    double *values;    /* row-major; fractions */
-    bool *defined;     /* unobserved cells are blank */
+    double *values;              /* row-major; fractions */
+    bool *defined;               /* unobserved cells are blank */
     double scale_min, scale_max; /* colour scale ends */
-    char *legend;      /* "Revenue retention (MRR at age k / at age 0)" */
-    char *row_title;   /* "Signup quarter", or NULL */
-    char *col_title;   /* "Months since start", or NULL */
+    char *legend;    /* "Revenue retention (MRR at age k / at age 0)" */
+    char *row_title; /* "Signup quarter", or NULL */
+    char *col_title; /* "Months since start", or NULL */
 } csm_heatmap;
 
 typedef struct csm_block {
     csm_block_kind kind;
-    char *title;    /* may be NULL */
-    char *caption;  /* one-line explanation or verdict, may be NULL */
+    char *title;   /* may be NULL */
+    char *caption; /* one-line explanation or verdict, may be NULL */
     union {
         struct {
             csm_tile *tiles;
@@ -235,14 +235,14 @@ typedef struct csm_section {
 } csm_section;
 
 typedef struct csm_report {
-    char *kind;       /* "board", "at-risk", "reconcile" */
-    char *title;      /* "Board pack" */
-    char *subtitle;   /* "March 2025" */
+    char *kind;     /* "board", "at-risk", "reconcile" */
+    char *title;    /* "Board pack" */
+    char *subtitle; /* "March 2025" */
     char *company;
     char currency[4];
     int currency_decimals;
     csm_month month;
-    char *generated;  /* "2025-04-02", from SOURCE_DATE_EPOCH when set */
+    char *generated; /* "2025-04-02", from SOURCE_DATE_EPOCH when set */
     long long generated_epoch; /* seconds, for document properties */
     csm_section *sections;
     size_t n_sections, cap_sections;
@@ -276,8 +276,8 @@ csm_series *csm_chart_series(csm_block *b, const char *name,
 void csm_series_band(csm_series *s, const double *lo, const double *hi,
                      size_t n);
 csm_block *csm_section_waterfall(csm_section *s, const char *title);
-void csm_waterfall_step_add(csm_block *b, const char *label,
-                            csm_step_kind kind, int64_t amount);
+void csm_waterfall_step_add(csm_block *b, const char *label, csm_step_kind kind,
+                            int64_t amount);
 csm_block *csm_section_heatmap(csm_section *s, const char *title,
                                const char *const *rows, size_t n_rows,
                                const char *const *cols, size_t n_cols,

@@ -19,15 +19,16 @@
 #include "csmetrics/ratio.h"
 
 #define CSM_RETENTION_WINDOWS 3
-extern const int csm_retention_window_months[CSM_RETENTION_WINDOWS]; /* 1,3,12 */
+extern const int
+    csm_retention_window_months[CSM_RETENTION_WINDOWS]; /* 1,3,12 */
 
 typedef struct csm_retention {
     csm_month from, to;
     int window; /* months */
     long base_logos, retained_logos;
-    int64_t base_mrr;     /* Σ_B MRR_M0 */
-    int64_t capped_mrr;   /* Σ_B min(MRR_M1, MRR_M0) */
-    int64_t end_mrr;      /* Σ_B MRR_M1 */
+    int64_t base_mrr;   /* Σ_B MRR_M0 */
+    int64_t capped_mrr; /* Σ_B min(MRR_M1, MRR_M0) */
+    int64_t end_mrr;    /* Σ_B MRR_M1 */
     csm_ratio logo_retention, grr, nrr;
 } csm_retention;
 
@@ -47,7 +48,7 @@ typedef struct csm_retention_group {
 } csm_retention_group;
 
 typedef struct csm_retention_result {
-    int report_month; /* month index */
+    int report_month;                             /* month index */
     csm_retention current[CSM_RETENTION_WINDOWS]; /* to = report month */
     /* series[w][k]: window w ending at month index k; entries whose window
      * does not fit (k < months) have base_logos = -1. */

@@ -21,11 +21,11 @@ typedef struct csm_column_spec {
 } csm_column_spec;
 
 typedef struct csm_header_map {
-    int *index;       /* [n_spec] 0-based field index, or -1 when absent */
+    int *index; /* [n_spec] 0-based field index, or -1 when absent */
     size_t n_spec;
-    char **unknown;   /* names of columns not in the spec */
+    char **unknown; /* names of columns not in the spec */
     size_t n_unknown;
-    size_t n_fields;  /* fields in the header */
+    size_t n_fields; /* fields in the header */
 } csm_header_map;
 
 /* Widest header accepted.  Snapshot files have about twenty known

@@ -13,14 +13,14 @@
 #define CSM_STRTAB_NONE UINT32_MAX
 
 typedef struct csm_strtab {
-    char **strs;       /* [n] owned copies, in order of first intern */
-    uint32_t *lens;    /* [n] lengths */
+    char **strs;    /* [n] owned copies, in order of first intern */
+    uint32_t *lens; /* [n] lengths */
     uint32_t n, cap;
-    uint64_t *slots;   /* [nslots] (hash >> 32) << 32 | (index + 1);
-                          0 = empty.  The hash tag in the slot lets a probe
-                          skip most non-matches without touching the
-                          strings. */
-    uint64_t *hashes;  /* [n] */
+    uint64_t *slots;  /* [nslots] (hash >> 32) << 32 | (index + 1);
+                         0 = empty.  The hash tag in the slot lets a probe
+                         skip most non-matches without touching the
+                         strings. */
+    uint64_t *hashes; /* [n] */
     uint32_t nslots;
 } csm_strtab;
 

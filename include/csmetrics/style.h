@@ -16,12 +16,12 @@ typedef struct csm_rgb {
 
 typedef struct csm_style {
     /* [palette] */
-    csm_rgb primary;   /* titles, headline bars */
+    csm_rgb primary; /* titles, headline bars */
     csm_rgb text;
-    csm_rgb muted;     /* captions, axes, not-yet-observed */
-    csm_rgb grid;      /* gridlines, table rules */
+    csm_rgb muted;       /* captions, axes, not-yet-observed */
+    csm_rgb grid;        /* gridlines, table rules */
     csm_rgb header_fill; /* table header background */
-    csm_rgb good, bad; /* positive / negative changes and movements */
+    csm_rgb good, bad;   /* positive / negative changes and movements */
     csm_rgb band_green, band_yellow, band_red;
     csm_rgb heat_low, heat_high; /* heatmap scale ends */
     csm_rgb series[CSM_STYLE_SERIES];
@@ -35,14 +35,14 @@ typedef struct csm_style {
     char rate_format[32];  /* "0.0%" */
     char date_format[32];  /* "yyyy-mm-dd" */
     /* [page] */
-    char paper[16];        /* "A4" or "Letter" */
+    char paper[16]; /* "A4" or "Letter" */
     double margin_mm;
     /* [text] {company} {title} {subtitle} {month} {generated} {page}
      * {pages} are replaced. */
     char header[256];
     char footer[256];
-    char company[128];     /* when set, overrides the config's company */
-    char *source;          /* file read, or NULL for the defaults */
+    char company[128]; /* when set, overrides the config's company */
+    char *source;      /* file read, or NULL for the defaults */
 } csm_style;
 
 void csm_style_defaults(csm_style *s);

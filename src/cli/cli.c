@@ -60,12 +60,11 @@ static bool accepts(const csm_command *cmd, const char *name)
 
 static void usage_error(const char *what, const char *arg)
 {
-    fprintf(stderr, "csmetrics: %s \"%s\"\nTry 'csmetrics --help'.\n",
-            what, arg);
+    fprintf(stderr, "csmetrics: %s \"%s\"\nTry 'csmetrics --help'.\n", what,
+            arg);
 }
 
-static int parse(const csm_command *cmd, int argc, char **argv,
-                 csm_cli_opts *o)
+static int parse(const csm_command *cmd, int argc, char **argv, csm_cli_opts *o)
 {
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];

@@ -45,8 +45,9 @@ csm_error csm_cmd_load(const csm_cli_opts *o, csm_run *run)
     if (o->as_of) {
         if (csm_month_parse(o->as_of, strlen(o->as_of), &lo.as_of) !=
             CSM_DATE_OK) {
-            fprintf(stderr, "csmetrics: --as-of \"%s\" is not a month "
-                            "(expected YYYY-MM)\n",
+            fprintf(stderr,
+                    "csmetrics: --as-of \"%s\" is not a month "
+                    "(expected YYYY-MM)\n",
                     o->as_of);
             return CSM_EUSAGE;
         }
@@ -132,9 +133,9 @@ static void print_summary(const csm_run *run, FILE *out)
         for (int w = 0; w < CSM_RETENTION_WINDOWS; w++) {
             const csm_retention *x = &m->retention->current[w];
             csm_ratio q = x->base_logos < 0 ? csm_ratio_undefined()
-                          : r == 0         ? x->logo_retention
-                          : r == 1         ? x->grr
-                                           : x->nrr;
+                          : r == 0          ? x->logo_retention
+                          : r == 1          ? x->grr
+                                            : x->nrr;
             pct(out, q);
         }
         fputc('\n', out);
@@ -190,9 +191,8 @@ static int cmd_validate(const csm_cli_opts *o)
             printf("\n");
         }
     } else if (rc != CSM_EUSAGE) {
-        printf("failed: %s: %zu errors (exit %d, %s)\n",
-               o->data ? o->data : "", csm_diags_errors(&run.diags), rc,
-               csm_strerror((csm_error)rc));
+        printf("failed: %s: %zu errors (exit %d, %s)\n", o->data ? o->data : "",
+               csm_diags_errors(&run.diags), rc, csm_strerror((csm_error)rc));
     }
     csm_run_free(&run);
     return (int)rc;
@@ -208,10 +208,9 @@ static int cmd_import_periods(const csm_cli_opts *o)
     csm_run run;
     memset(&run, 0, sizeof run);
     csm_load_options lo = {.periods_file = o->args[0]};
-    if (o->as_of && csm_month_parse(o->as_of, strlen(o->as_of), &lo.as_of) !=
-                        CSM_DATE_OK) {
-        fprintf(stderr, "csmetrics: --as-of \"%s\" is not a month\n",
-                o->as_of);
+    if (o->as_of &&
+        csm_month_parse(o->as_of, strlen(o->as_of), &lo.as_of) != CSM_DATE_OK) {
+        fprintf(stderr, "csmetrics: --as-of \"%s\" is not a month\n", o->as_of);
         return CSM_EUSAGE;
     }
     csm_error rc = csm_run_load(&run, o->config, &lo);
@@ -233,8 +232,8 @@ static void synth_progress(void *ctx, int done, int total)
         fputc('\n', stderr);
 }
 
-static csm_error parse_count(const char *opt, const char *v, unsigned long long max,
-                       unsigned long long *out)
+static csm_error parse_count(const char *opt, const char *v,
+                             unsigned long long max, unsigned long long *out)
 {
     char *end;
     if (!v || !*v || *v == '-') {
@@ -243,8 +242,9 @@ static csm_error parse_count(const char *opt, const char *v, unsigned long long 
     }
     unsigned long long x = strtoull(v, &end, 10);
     if (*end || x > max) {
-        fprintf(stderr, "csmetrics synth: %s \"%s\" is not a whole number "
-                        "up to %llu\n",
+        fprintf(stderr,
+                "csmetrics synth: %s \"%s\" is not a whole number "
+                "up to %llu\n",
                 opt, v, max);
         return CSM_EUSAGE;
     }
@@ -261,22 +261,21 @@ static int cmd_synth(const csm_cli_opts *o)
         return CSM_EUSAGE;
     }
     unsigned long long customers, months, seed = 0;
-    csm_error rc = parse_count("--customers", o->customers, CSM_SYNTH_MAX_CUSTOMERS,
-                         &customers);
+    csm_error rc = parse_count("--customers", o->customers,
+                               CSM_SYNTH_MAX_CUSTOMERS, &customers);
     if (rc == CSM_OK)
-        rc = parse_count("--months", o->months, CSM_SYNTH_MAX_MONTHS,
-                         &months);
+        rc = parse_count("--months", o->months, CSM_SYNTH_MAX_MONTHS, &months);
     if (rc == CSM_OK && o->seed)
         rc = parse_count("--seed", o->seed, UINT64_MAX, &seed);
     if (rc != CSM_OK)
         return (int)rc;
-    csm_synth_options so = {.customers = (size_t)customers,
-                            .months = (int)months,
-                            .seed = seed};
-    if (o->start && csm_month_parse(o->start, strlen(o->start), &so.start) !=
-                        CSM_DATE_OK) {
-        fprintf(stderr, "csmetrics synth: --start \"%s\" is not a month "
-                        "(expected YYYY-MM)\n",
+    csm_synth_options so = {
+        .customers = (size_t)customers, .months = (int)months, .seed = seed};
+    if (o->start &&
+        csm_month_parse(o->start, strlen(o->start), &so.start) != CSM_DATE_OK) {
+        fprintf(stderr,
+                "csmetrics synth: --start \"%s\" is not a month "
+                "(expected YYYY-MM)\n",
                 o->start);
         return CSM_EUSAGE;
     }
@@ -307,7 +306,7 @@ static int cmd_reconcile(const csm_cli_opts *o)
     return csm_cmd_report(o, "reconcile");
 }
 
-#define REPORT_OPTS                                                           \
+#define REPORT_OPTS                                                            \
     " data month out format previous previous-data paper threads as-of "
 
 const csm_command csm_commands[] = {
@@ -356,15 +355,13 @@ const csm_command csm_commands[] = {
      "them)\n",
      cmd_metrics},
     {"validate", NULL, "validate", "--data DIR",
-     "check a data folder and list every problem",
-     " data threads as-of ",
+     "check a data folder and list every problem", " data threads as-of ",
      "Loads and checks DIR, prints every error (the first 50) and, with\n"
      "--verbose, every warning, then a one-line summary.  Exit 0 when the\n"
      "data is usable, 1 when it has errors, 4 when files cannot be read.\n",
      cmd_validate},
     {"import", "periods", "import periods", "FILE --out DIR [--as-of YYYY-MM]",
-     "turn a subscription-periods file into monthly snapshots",
-     " out as-of ",
+     "turn a subscription-periods file into monthly snapshots", " out as-of ",
      "Reads a periods file (customer_id,start_date,end_date,monthly_amount\n"
      "[,subscription_id,currency]) and writes DIR/snapshots/YYYY-MM.csv, one\n"
      "per month, which load back to the same metrics.\n",

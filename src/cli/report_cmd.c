@@ -48,8 +48,9 @@ static csm_error parse_formats(const char *kind, const char *list, formats *f)
         else if (n == 3 && !strncmp(p, "csv", 3))
             f->csv = true;
         else {
-            fprintf(stderr, "csmetrics report: --format \"%.*s\" is not a "
-                            "format (expected pdf, xlsx, json or csv)\n",
+            fprintf(stderr,
+                    "csmetrics report: --format \"%.*s\" is not a "
+                    "format (expected pdf, xlsx, json or csv)\n",
                     (int)n, p);
             return CSM_EUSAGE;
         }
@@ -106,26 +107,25 @@ static csm_error write_json(const csm_run *run, const char *path,
 
 /* The per-customer movement ledger as CSV for finance, neutralised
  * against formula injection. */
-static csm_error write_ledger_csv(const csm_dataset *ds,
-                                  const csm_reconcile *r, const char *path,
-                                  csm_diags *diag)
+static csm_error write_ledger_csv(const csm_dataset *ds, const csm_reconcile *r,
+                                  const char *path, csm_diags *diag)
 {
     csm_atomic_file f;
     csm_error rc = csm_atomic_open(&f, path, diag);
     if (rc != CSM_OK)
         return rc;
     static const char *const head[] = {
-        "customer_id", "customer_name", "previous_mrr", "mrr", "category",
-        "movement",    "fx",            "delta"};
+        "customer_id", "customer_name", "previous_mrr", "mrr",
+        "category",    "movement",      "fx",           "delta"};
     bool ok = csm_csv_write_row(f.fp, head, 8, true);
     for (size_t i = 0; i < r->n_moves && ok; i++) {
         const csm_customer_move *mv = &r->moves[i];
         char prev[CSM_MONEY_BUFSZ], cur[CSM_MONEY_BUFSZ], move[CSM_MONEY_BUFSZ],
             fx[CSM_MONEY_BUFSZ], delta[CSM_MONEY_BUFSZ];
-        int64_t signed_move = mv->kind == CSM_MOVE_CONTRACTION ||
-                                      mv->kind == CSM_MOVE_CHURN
-                                  ? -mv->classified
-                                  : mv->classified;
+        int64_t signed_move =
+            mv->kind == CSM_MOVE_CONTRACTION || mv->kind == CSM_MOVE_CHURN
+                ? -mv->classified
+                : mv->classified;
         const char *row[8] = {
             csm_ds_customer_id(ds, mv->customer),
             ds->names[mv->customer],
@@ -273,8 +273,7 @@ int csm_cmd_report(const csm_cli_opts *o, const char *kind)
                              .diags = &run.diags,
                              .recon = rec,
                              .restated = rs,
-                             .company = style.company[0] ? style.company
-                                                         : NULL,
+                             .company = style.company[0] ? style.company : NULL,
                              .epoch = epoch};
         rc = csm_report_build(def, &ctx, &model, &run.diags);
     }
@@ -298,8 +297,8 @@ int csm_cmd_report(const csm_cli_opts *o, const char *kind)
                     (!strcmp(r->format, "xlsx") && fm.xlsx);
         if (!want)
             continue;
-        char *path = csm_xasprintf("%s/%s-%s%s", out_dir, kind, mb,
-                                   r->extension);
+        char *path =
+            csm_xasprintf("%s/%s-%s%s", out_dir, kind, mb, r->extension);
         rc = r->render(model, &ropt, path, &run.diags);
         written[n_written++] = path;
     }

@@ -90,10 +90,10 @@ csm_customer_move csm_bridge_classify(const csm_dataset *ds,
     return mv;
 }
 
-#define ADD(dst, v)                                                           \
-    do {                                                                      \
-        if (!csm_money_add((dst), (v), &(dst)))                               \
-            goto overflow;                                                    \
+#define ADD(dst, v)                                                            \
+    do {                                                                       \
+        if (!csm_money_add((dst), (v), &(dst)))                                \
+            goto overflow;                                                     \
     } while (0)
 
 csm_error csm_bridge_run(const csm_dataset *ds, const csm_config *cfg,
@@ -186,10 +186,8 @@ csm_error csm_bridge_run(const csm_dataset *ds, const csm_config *cfg,
                           "snapshot total %s, %ld vs %ld active customers "
                           "(this is a bug: please report it with the data)",
                           csm_month_format(bm->month, mb),
-                          csm_money_format(bm->amount.closing, ds->decimals,
-                                           x),
-                          csm_money_format(bm->snapshot_total, ds->decimals,
-                                           y),
+                          csm_money_format(bm->amount.closing, ds->decimals, x),
+                          csm_money_format(bm->snapshot_total, ds->decimals, y),
                           bm->logos.closing, active);
             rc = CSM_EMISMATCH;
         }
@@ -234,8 +232,8 @@ size_t csm_bridge_ledger(const csm_dataset *ds, const csm_config *cfg, int m,
     for (size_t c = 0; c < ds->n_customers; c++) {
         if (ds->mrr[m][c] <= 0 && ds->mrr[m - 1][c] <= 0)
             continue;
-        csm_customer_move mv = csm_bridge_classify(ds, cfg, &st, m,
-                                                   (uint32_t)c);
+        csm_customer_move mv =
+            csm_bridge_classify(ds, cfg, &st, m, (uint32_t)c);
         if (mv.kind == CSM_MOVE_NONE && mv.fx == 0)
             continue;
         if (n == cap) {

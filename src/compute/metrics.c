@@ -28,8 +28,7 @@ static csm_error run_nrr_methods(csm_metrics *m, csm_diags *diag)
 
 static csm_error run_renewals(csm_metrics *m, csm_diags *diag)
 {
-    return csm_renewals_run(m->ds, m->cfg, m->report_month, &m->renewals,
-                            diag);
+    return csm_renewals_run(m->ds, m->cfg, m->report_month, &m->renewals, diag);
 }
 
 static csm_error run_cohorts(csm_metrics *m, csm_diags *diag)
@@ -50,8 +49,8 @@ static csm_error run_health(csm_metrics *m, csm_diags *diag)
 static csm_error run_at_risk(csm_metrics *m, csm_diags *diag)
 {
     if (m->flag_month == CSM_FLAG_MONTH_UNSET)
-        m->flag_month = csm_at_risk_default_flag(m->report_month,
-                                                 m->cfg->at_risk_months);
+        m->flag_month =
+            csm_at_risk_default_flag(m->report_month, m->cfg->at_risk_months);
     return csm_at_risk_run(m->ds, m->cfg, m->health, m->flag_month, 0,
                            &m->at_risk, diag);
 }
@@ -99,11 +98,10 @@ static const struct {
 };
 
 csm_error csm_metrics_run(const csm_dataset *ds, const csm_config *cfg,
-                          int report_month, csm_metrics **out,
-                          csm_diags *diag)
+                          int report_month, csm_metrics **out, csm_diags *diag)
 {
-    return csm_metrics_run_flagged(ds, cfg, report_month,
-                                   CSM_FLAG_MONTH_UNSET, out, diag);
+    return csm_metrics_run_flagged(ds, cfg, report_month, CSM_FLAG_MONTH_UNSET,
+                                   out, diag);
 }
 
 csm_error csm_metrics_run_flagged(const csm_dataset *ds, const csm_config *cfg,

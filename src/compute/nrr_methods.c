@@ -112,8 +112,7 @@ static void decompose(csm_nrr_window *w, bool *ok)
     memset(c, 0, sizeof *c);
     if (!w->p2p_nrr.defined || !w->movement_nrr.defined)
         return;
-    w->difference =
-        csm_ratio_value(w->movement_nrr.value - w->p2p_nrr.value);
+    w->difference = csm_ratio_value(w->movement_nrr.value - w->p2p_nrr.value);
     int64_t O = w->window_opening, fx = 0, won = 0, back = 0, base_new = 0;
     for (int k = 0; k < CSM_NRR_GROUPS; k++)
         add(&fx, g[k].fx, ok);

@@ -52,15 +52,15 @@ static csm_error compare_ledger(const csm_dataset *ds, int m,
         int64_t ours = billed(ds, m, c);
         bool absent = !ds->present[m][c] && ours == 0;
         if (ours != e->amount)
-            add_diff(r, e->customer_id, ds->names[c], ours, e->amount,
-                     absent, false);
+            add_diff(r, e->customer_id, ds->names[c], ours, e->amount, absent,
+                     false);
     }
     for (size_t c = 0; c < ds->n_customers; c++) {
         int64_t ours = billed(ds, m, c);
         ok = ok && csm_money_add(r->ours_total, ours, &r->ours_total);
         if (!seen[c] && ours != 0)
-            add_diff(r, csm_ds_customer_id(ds, c), ds->names[c], ours, 0,
-                     false, true);
+            add_diff(r, csm_ds_customer_id(ds, c), ds->names[c], ours, 0, false,
+                     true);
     }
     free(seen);
     r->billing_total = l->total;
@@ -109,8 +109,8 @@ csm_error csm_reconcile_run(const csm_dataset *ds, const csm_config *cfg,
         r->has_ledger = true;
         r->ledger_path = csm_xstrdup(ledger_path);
         csm_ledger *l = NULL;
-        rc = csm_ledger_load(ledger_path, ds, csm_dataset_month(ds, month),
-                             &l, diag);
+        rc = csm_ledger_load(ledger_path, ds, csm_dataset_month(ds, month), &l,
+                             diag);
         if (rc == CSM_OK)
             rc = compare_ledger(ds, month, l, r, diag);
         csm_ledger_free(l);

@@ -10,9 +10,15 @@
 #include "csmetrics/xalloc.h"
 
 /* Keys of the document that describe the run rather than report figures. */
-static const char *const skipped_keys[] = {
-    "csmetrics_version", "month", "currency", "currency_decimals", "source",
-    "customers",         "months", "data_quality", "restatements"};
+static const char *const skipped_keys[] = {"csmetrics_version",
+                                           "month",
+                                           "currency",
+                                           "currency_decimals",
+                                           "source",
+                                           "customers",
+                                           "months",
+                                           "data_quality",
+                                           "restatements"};
 
 static bool skipped(const char *key)
 {
@@ -69,11 +75,11 @@ static void record(csm_restatements *r, const char *month, const char *path,
     r->total_figures++;
     if (r->n_figures >= CSM_RESTATED_KEEP)
         return;
-    r->figures = csm_xreallocarray(r->figures, r->n_figures + 1,
-                                   sizeof *r->figures);
-    r->figures[r->n_figures++] = (csm_restated_figure){
-        csm_xstrdup(month ? month : ""), csm_xstrdup(path), leaf_text(a),
-        leaf_text(b)};
+    r->figures =
+        csm_xreallocarray(r->figures, r->n_figures + 1, sizeof *r->figures);
+    r->figures[r->n_figures++] =
+        (csm_restated_figure){csm_xstrdup(month ? month : ""),
+                              csm_xstrdup(path), leaf_text(a), leaf_text(b)};
 }
 
 static bool same_leaf(const csm_jval *a, const csm_jval *b)
@@ -125,8 +131,8 @@ static void compare(csm_restatements *r, const char *path, const char *month,
         return;
     }
     /* Arrays of month entries are matched by month; others by position. */
-    bool keyed = a->n > 0 && a->items[0].type == CSM_JOBJECT &&
-                 entry_key(&a->items[0]);
+    bool keyed =
+        a->n > 0 && a->items[0].type == CSM_JOBJECT && entry_key(&a->items[0]);
     for (size_t i = 0; i < a->n; i++) {
         const csm_jval *other = NULL;
         if (keyed) {
@@ -177,9 +183,11 @@ static void add_customer(csm_restatements *r, const char *id, csm_month m,
         return;
     r->customers = csm_xreallocarray(r->customers, r->n_customers + 1,
                                      sizeof *r->customers);
-    r->customers[r->n_customers++] = (csm_restated_customer){
-        csm_xstrdup(id), m, before, after,
-        before == 0 ? "added" : after == 0 ? "removed" : "changed"};
+    r->customers[r->n_customers++] =
+        (csm_restated_customer){csm_xstrdup(id), m, before, after,
+                                before == 0  ? "added"
+                                : after == 0 ? "removed"
+                                             : "changed"};
 }
 
 static void compare_data(csm_restatements *r, const csm_dataset *prev,
@@ -243,7 +251,8 @@ csm_error csm_restatements_run(const char *prev_path, const char *current,
     }
     csm_restatements *r = csm_xcalloc(1, sizeof *r);
     r->previous_path = csm_xstrdup(prev_path);
-    const csm_jval *ma = csm_jval_get(a, "month"), *mb = csm_jval_get(b, "month");
+    const csm_jval *ma = csm_jval_get(a, "month"),
+                   *mb = csm_jval_get(b, "month");
     bool same = ma && mb && ma->type == CSM_JSTRING &&
                 mb->type == CSM_JSTRING && strcmp(ma->text, mb->text) == 0;
     compare(r, "", NULL, a, b, same);

@@ -118,8 +118,7 @@ static void run_groups(const csm_dataset *ds, int report,
                 g[n].value = csm_xstrdup(csm_strtab_get(&values, (uint32_t)n));
                 for (int x = 0; x < CSM_RETENTION_WINDOWS; x++) {
                     int x0 = report - csm_retention_window_months[x];
-                    g[n].window[x] = empty_window(ds, x0 < 0 ? 0 : x0,
-                                                  report);
+                    g[n].window[x] = empty_window(ds, x0 < 0 ? 0 : x0, report);
                     g[n].window[x].window = csm_retention_window_months[x];
                     if (x0 < 0)
                         g[n].window[x].base_logos = -1;

@@ -111,8 +111,7 @@ static int make_temp_fd(const char *path, char **tmp_out)
     return fd;
 }
 
-csm_error csm_atomic_open(csm_atomic_file *f, const char *path,
-                          csm_diags *diag)
+csm_error csm_atomic_open(csm_atomic_file *f, const char *path, csm_diags *diag)
 {
     memset(f, 0, sizeof *f);
     char *tmp;
@@ -155,10 +154,10 @@ static size_t n_staged;
 
 static void stage(const char *tmp, const char *path)
 {
-    staged_tmp = csm_xreallocarray(staged_tmp, n_staged + 1,
-                                   sizeof *staged_tmp);
-    staged_path = csm_xreallocarray(staged_path, n_staged + 1,
-                                    sizeof *staged_path);
+    staged_tmp =
+        csm_xreallocarray(staged_tmp, n_staged + 1, sizeof *staged_tmp);
+    staged_path =
+        csm_xreallocarray(staged_path, n_staged + 1, sizeof *staged_path);
     staged_tmp[n_staged] = csm_xstrdup(tmp);
     staged_path[n_staged] = csm_xstrdup(path);
     n_staged++;

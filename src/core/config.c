@@ -16,15 +16,15 @@
 #include "csmetrics/xalloc.h"
 
 typedef enum {
-    T_INT,       /* integer in [lo, hi] */
-    T_INT_NONE,  /* integer in [lo, hi], or "none"/"off" stored as -1 */
-    T_DOUBLE,    /* number in [lo, hi] */
-    T_BOOL,      /* true/false/yes/no/1/0 */
-    T_FX,        /* prior_month | period_end */
-    T_CI,        /* log | log-log | plain */
-    T_CURRENCY,  /* ISO 4217 code */
-    T_TEXT,      /* free text, at most 127 bytes */
-    T_BANDS      /* comma list of red, yellow, green */
+    T_INT,      /* integer in [lo, hi] */
+    T_INT_NONE, /* integer in [lo, hi], or "none"/"off" stored as -1 */
+    T_DOUBLE,   /* number in [lo, hi] */
+    T_BOOL,     /* true/false/yes/no/1/0 */
+    T_FX,       /* prior_month | period_end */
+    T_CI,       /* log | log-log | plain */
+    T_CURRENCY, /* ISO 4217 code */
+    T_TEXT,     /* free text, at most 127 bytes */
+    T_BANDS     /* comma list of red, yellow, green */
 } key_type;
 
 typedef struct key_def {
@@ -48,8 +48,8 @@ static const key_def keys[] = {
      OFF(reactivation_window_months), 1, 1200,
      "a return after more inactive months than this counts as new, not "
      "reactivation (none = no limit)"},
-    {"policies", "past_due_churn_days", T_INT_NONE, OFF(past_due_churn_days),
-     0, 100000,
+    {"policies", "past_due_churn_days", T_INT_NONE, OFF(past_due_churn_days), 0,
+     100000,
      "a customer more than this many days past due counts as inactive "
      "(off = never)"},
     {"policies", "grace_months", T_INT, OFF(grace_months), 0, 24,
@@ -95,14 +95,13 @@ static const key_def keys[] = {
     {"health", "support_max", T_DOUBLE, HOFF(support_max), 0, 1e6,
      "open tickets scoring 0"},
     {"health", "nps_low", T_DOUBLE, HOFF(nps_low), 0, 10, "NPS scoring 0"},
-    {"health", "nps_high", T_DOUBLE, HOFF(nps_high), 0, 10,
-     "NPS scoring 100"},
+    {"health", "nps_high", T_DOUBLE, HOFF(nps_high), 0, 10, "NPS scoring 100"},
     {"health", "payment_ok_days", T_DOUBLE, HOFF(payment_ok_days), 0, 1e5,
      "days past due scoring 100"},
     {"health", "payment_max_days", T_DOUBLE, HOFF(payment_max_days), 0, 1e5,
      "days past due scoring 0"},
-    {"health", "engagement_ok_days", T_DOUBLE, HOFF(engagement_ok_days), 0,
-     1e5, "days since last engagement scoring 100"},
+    {"health", "engagement_ok_days", T_DOUBLE, HOFF(engagement_ok_days), 0, 1e5,
+     "days since last engagement scoring 100"},
     {"health", "engagement_max_days", T_DOUBLE, HOFF(engagement_max_days), 0,
      1e5, "days since last engagement scoring 0"},
     {"health", "champion_penalty", T_DOUBLE, HOFF(champion_penalty), 0, 100,
@@ -253,9 +252,8 @@ static const char *set_key(csm_config *c, const key_def *k, const char *v)
         /* fall through */
     case T_INT:
         if (!parse_long(v, &l) || l < (long)k->lo || l > (long)k->hi)
-            return k->type == T_INT_NONE
-                       ? "a whole number in range, or none"
-                       : "a whole number in range";
+            return k->type == T_INT_NONE ? "a whole number in range, or none"
+                                         : "a whole number in range";
         *(int *)(void *)base = (int)l;
         return NULL;
     case T_DOUBLE:
@@ -320,8 +318,8 @@ static const char *check_ranges(const csm_config *c)
                "health.engagement_max_days";
     if (h->yellow_min >= h->green_min)
         return "health.yellow_min must be below health.green_min";
-    if (h->w_usage + h->w_support + h->w_nps + h->w_payment +
-            h->w_engagement <= 0)
+    if (h->w_usage + h->w_support + h->w_nps + h->w_payment + h->w_engagement <=
+        0)
         return "at least one health weight must be above zero";
     return NULL;
 }
@@ -364,7 +362,8 @@ csm_error csm_config_parse(csm_config *c, const char *name, const char *text,
             if (!end || end[1] != '\0') {
                 csm_diags_add(diag, CSM_SEV_ERROR, "config-syntax", &loc,
                               "\"%s\" is not a section header (expected "
-                              "[name])", s);
+                              "[name])",
+                              s);
                 continue;
             }
             *end = '\0';
@@ -375,7 +374,8 @@ csm_error csm_config_parse(csm_config *c, const char *name, const char *text,
             if (!known) {
                 csm_diags_add(diag, CSM_SEV_ERROR, "config-section", &loc,
                               "unknown section [%s] (expected general, "
-                              "policies or health)", sec);
+                              "policies or health)",
+                              sec);
                 section[0] = '\0';
                 snprintf(section, sizeof section, "%s", "?");
                 continue;
@@ -386,8 +386,7 @@ csm_error csm_config_parse(csm_config *c, const char *name, const char *text,
         char *eq = strchr(s, '=');
         if (!eq) {
             csm_diags_add(diag, CSM_SEV_ERROR, "config-syntax", &loc,
-                          "\"%s\" is not a setting (expected key = value)",
-                          s);
+                          "\"%s\" is not a setting (expected key = value)", s);
             continue;
         }
         *eq = '\0';
@@ -407,8 +406,7 @@ csm_error csm_config_parse(csm_config *c, const char *name, const char *text,
         }
         const key_def *k = NULL;
         for (size_t i = 0; i < NKEYS && !k; i++)
-            if (!strcmp(keys[i].section, section) &&
-                !strcmp(keys[i].name, key))
+            if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, key))
                 k = &keys[i];
         if (!k) {
             csm_diags_add(diag, CSM_SEV_ERROR, "config-key", &loc,
@@ -424,8 +422,8 @@ csm_error csm_config_parse(csm_config *c, const char *name, const char *text,
                               key, val, want, k->lo, k->hi);
             else
                 csm_diags_add(diag, CSM_SEV_ERROR, "config-value", &loc,
-                              "%s.%s = \"%s\" (expected %s)", section, key,
-                              val, want);
+                              "%s.%s = \"%s\" (expected %s)", section, key, val,
+                              want);
         }
     }
     free(line);
@@ -433,8 +431,7 @@ csm_error csm_config_parse(csm_config *c, const char *name, const char *text,
         const char *bad = check_ranges(c);
         if (bad) {
             csm_loc loc = {.file = name, .offset = -1};
-            csm_diags_add(diag, CSM_SEV_ERROR, "config-value", &loc, "%s",
-                          bad);
+            csm_diags_add(diag, CSM_SEV_ERROR, "config-value", &loc, "%s", bad);
         }
     }
     return csm_diags_errors(diag) == errors_before ? CSM_OK : CSM_EUSAGE;
@@ -491,8 +488,7 @@ static void format_value(const csm_config *c, const key_def *k, char *buf,
     case T_INT_NONE: {
         int v = *(const int *)(const void *)base;
         if (v < 0)
-            snprintf(buf, n, "%s",
-                     strstr(k->name, "days") ? "off" : "none");
+            snprintf(buf, n, "%s", strstr(k->name, "days") ? "off" : "none");
         else
             snprintf(buf, n, "%d", v);
         break;
@@ -513,8 +509,9 @@ static void format_value(const csm_config *c, const key_def *k, char *buf,
     case T_CI: {
         csm_ci_type t = *(const csm_ci_type *)(const void *)base;
         snprintf(buf, n, "%s",
-                 t == CSM_CI_LOGLOG ? "log-log"
-                                    : t == CSM_CI_PLAIN ? "plain" : "log");
+                 t == CSM_CI_LOGLOG  ? "log-log"
+                 : t == CSM_CI_PLAIN ? "plain"
+                                     : "log");
         break;
     }
     case T_CURRENCY:

@@ -6,12 +6,12 @@
 #include "csmetrics/xalloc.h"
 
 const uint8_t csm_attr_width[CSM_ATTR_COUNT] = {
-    [CSM_ATTR_TERM_END] = 4,     [CSM_ATTR_LAST_ENGAGEMENT] = 4,
-    [CSM_ATTR_ACTIVE_USERS] = 4, [CSM_ATTR_LICENSED_USERS] = 4,
-    [CSM_ATTR_OPEN_TICKETS] = 4, [CSM_ATTR_NPS] = 1,
+    [CSM_ATTR_TERM_END] = 4,      [CSM_ATTR_LAST_ENGAGEMENT] = 4,
+    [CSM_ATTR_ACTIVE_USERS] = 4,  [CSM_ATTR_LICENSED_USERS] = 4,
+    [CSM_ATTR_OPEN_TICKETS] = 4,  [CSM_ATTR_NPS] = 1,
     [CSM_ATTR_DAYS_PAST_DUE] = 4, [CSM_ATTR_CHAMPION_LEFT] = 1,
-    [CSM_ATTR_HEALTH_SCORE] = 1, [CSM_ATTR_SEGMENT] = 2,
-    [CSM_ATTR_PLAN] = 2,         [CSM_ATTR_OWNER] = 2,
+    [CSM_ATTR_HEALTH_SCORE] = 1,  [CSM_ATTR_SEGMENT] = 2,
+    [CSM_ATTR_PLAN] = 2,          [CSM_ATTR_OWNER] = 2,
 };
 
 int csm_dataset_month_index(const csm_dataset *ds, csm_month m)

@@ -23,7 +23,8 @@ static void count_rule(csm_diags *d, const char *rule, csm_severity sev,
                        size_t n)
 {
     for (size_t i = 0; i < d->n_rules; i++) {
-        if (d->rules[i].severity == sev && strcmp(d->rules[i].rule, rule) == 0) {
+        if (d->rules[i].severity == sev &&
+            strcmp(d->rules[i].rule, rule) == 0) {
             d->rules[i].count += n;
             return;
         }
@@ -121,8 +122,7 @@ void csm_diags_add(csm_diags *d, csm_severity sev, const char *rule,
     count_rule(d, rule ? rule : "other", sev, 1);
     if (d->n >= keep_limit(d))
         return;
-    csm_diag g = {.severity = sev, .rule = rule ? rule : "other",
-                  .offset = -1};
+    csm_diag g = {.severity = sev, .rule = rule ? rule : "other", .offset = -1};
     if (loc) {
         g.file = loc->file ? printable(loc->file) : NULL;
         g.line = loc->line;

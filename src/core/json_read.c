@@ -30,15 +30,14 @@ static void fail(parser *p, const char *what)
         }
     }
     csm_loc loc = {.file = p->name, .line = line, .offset = (long long)p->pos};
-    csm_diags_add(p->diag, CSM_SEV_ERROR, "json-syntax", &loc,
-                  "column %ld: %s", col, what);
+    csm_diags_add(p->diag, CSM_SEV_ERROR, "json-syntax", &loc, "column %ld: %s",
+                  col, what);
 }
 
 static void ws(parser *p)
 {
-    while (p->pos < p->len &&
-           (p->s[p->pos] == ' ' || p->s[p->pos] == '\t' ||
-            p->s[p->pos] == '\n' || p->s[p->pos] == '\r'))
+    while (p->pos < p->len && (p->s[p->pos] == ' ' || p->s[p->pos] == '\t' ||
+                               p->s[p->pos] == '\n' || p->s[p->pos] == '\r'))
         p->pos++;
 }
 

@@ -128,8 +128,8 @@ bool csm_money_sub(int64_t a, int64_t b, int64_t *out)
 
 char *csm_money_format(int64_t amount, int decimals, char *buf)
 {
-    uint64_t mag = amount < 0 ? (uint64_t)0 - (uint64_t)amount
-                              : (uint64_t)amount;
+    uint64_t mag =
+        amount < 0 ? (uint64_t)0 - (uint64_t)amount : (uint64_t)amount;
     if (decimals <= 0 || decimals > 18) {
         snprintf(buf, CSM_MONEY_BUFSZ, "%s%llu", amount < 0 ? "-" : "",
                  (unsigned long long)mag);
@@ -285,8 +285,8 @@ static bool to_int64(u128 mag, bool neg, int64_t *out)
     if (neg) {
         if (mag.lo > (uint64_t)INT64_MAX + 1u)
             return false;
-        *out = mag.lo == (uint64_t)INT64_MAX + 1u ? INT64_MIN
-                                                  : -(int64_t)mag.lo;
+        *out =
+            mag.lo == (uint64_t)INT64_MAX + 1u ? INT64_MIN : -(int64_t)mag.lo;
     } else {
         if (mag.lo > (uint64_t)INT64_MAX)
             return false;
@@ -329,8 +329,8 @@ bool csm_muldiv_round(int64_t a, int64_t b, int64_t d, int64_t *out)
     return to_int64(q, neg && (q.hi || q.lo), out);
 }
 
-bool csm_money_convert(int64_t amount, int from_dec, csm_rate rate,
-                       int to_dec, int64_t *out)
+bool csm_money_convert(int64_t amount, int from_dec, csm_rate rate, int to_dec,
+                       int64_t *out)
 {
     /* value = amount / 10^from * num / 10^scale, expressed in 10^-to units:
      * amount * num * 10^(to - from - scale). */

@@ -66,8 +66,7 @@ uint32_t csm_strtab_find(const csm_strtab *t, const char *s, size_t len)
     return lookup(t, s, len, csm_hash_bytes(s, len), &slot);
 }
 
-uint32_t csm_strtab_intern(csm_strtab *t, const char *s, size_t len,
-                           int *added)
+uint32_t csm_strtab_intern(csm_strtab *t, const char *s, size_t len, int *added)
 {
     if (!t->nslots)
         rehash(t, 64);

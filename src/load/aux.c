@@ -31,8 +31,9 @@ typedef struct aux {
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((format(printf, 5, 6)))
 #endif
-static void aux_error(aux *a, const csm_csv_record *rec, size_t k,
-                      const char *rule, const char *fmt, ...)
+static void
+aux_error(aux *a, const csm_csv_record *rec, size_t k, const char *rule,
+          const char *fmt, ...)
 {
     csm_loc loc = {.file = a->shown, .line = rec->line, .offset = rec->offset};
     if (k < a->n_spec && a->map.index[k] >= 0) {
@@ -44,8 +45,7 @@ static void aux_error(aux *a, const csm_csv_record *rec, size_t k,
     va_start(ap, fmt);
     csm_strbuf_vprintf(&b, fmt, ap);
     va_end(ap);
-    csm_diags_add(a->diag, CSM_SEV_ERROR, rule, &loc, "%s",
-                  csm_strbuf_str(&b));
+    csm_diags_add(a->diag, CSM_SEV_ERROR, rule, &loc, "%s", csm_strbuf_str(&b));
     csm_strbuf_free(&b);
 }
 
@@ -64,8 +64,8 @@ static csm_error aux_record(void *ctx, const csm_csv_record *rec)
     for (size_t i = 0; i < rec->n_fields && blank; i++)
         blank = rec->lens[i] == 0;
     if (blank) {
-        csm_loc loc = {.file = a->shown, .line = rec->line,
-                       .offset = rec->offset};
+        csm_loc loc = {
+            .file = a->shown, .line = rec->line, .offset = rec->offset};
         csm_diags_add(a->diag, CSM_SEV_WARNING, "blank-row", &loc,
                       "row has only empty fields: skipped");
         a->ds->files[a->file].skipped++;
@@ -81,14 +81,17 @@ static csm_error aux_record(void *ctx, const csm_csv_record *rec)
     return a->row(a, rec);
 }
 
-static csm_error aux_read(csm_dataset *ds, const char *path,
-                          const char *shown, const csm_column_spec *spec,
-                          size_t n_spec,
+static csm_error aux_read(csm_dataset *ds, const char *path, const char *shown,
+                          const csm_column_spec *spec, size_t n_spec,
                           csm_error (*row)(aux *, const csm_csv_record *),
                           csm_diags *diag)
 {
-    aux a = {.ds = ds, .shown = shown, .spec = spec, .n_spec = n_spec,
-             .diag = diag, .row = row};
+    aux a = {.ds = ds,
+             .shown = shown,
+             .spec = spec,
+             .n_spec = n_spec,
+             .diag = diag,
+             .row = row};
     a.file = csm_dataset_add_file(ds, shown, CSM_NO_MONTH);
     size_t before = csm_diags_errors(diag);
     csm_csv_options opt = {0};
@@ -175,8 +178,7 @@ static csm_error fx_row(aux *a, const csm_csv_record *rec)
                 one *= 10;
             if (rate.num != one)
                 aux_error(a, rec, FX_RATE, "fx-rate",
-                          "the reporting currency %s must have rate 1",
-                          code);
+                          "the reporting currency %s must have rate 1", code);
         }
         return CSM_OK;
     }
@@ -218,8 +220,8 @@ static bool field_amount(aux *a, const csm_csv_record *rec, size_t k,
     csm_money_status st = csm_money_parse(s, len, a->ds->decimals, out);
     if (st == CSM_MONEY_OK && *out >= 0)
         return true;
-    aux_error(a, rec, k, st == CSM_MONEY_PRECISION ? "amount-precision"
-                                                   : "amount-syntax",
+    aux_error(a, rec, k,
+              st == CSM_MONEY_PRECISION ? "amount-precision" : "amount-syntax",
               "\"%.*s\" %s (expected an amount of zero or more in %s, like "
               "1234.56)",
               (int)(len > 40 ? 40 : len), s,
@@ -254,8 +256,8 @@ static csm_error cost_row(aux *a, const csm_csv_record *rec)
             return CSM_OK;
         }
     }
-    ds->costs = csm_xreallocarray(ds->costs, ds->n_costs + 1,
-                                  sizeof *ds->costs);
+    ds->costs =
+        csm_xreallocarray(ds->costs, ds->n_costs + 1, sizeof *ds->costs);
     ds->costs[ds->n_costs++] = (csm_cost){m, acq, ret};
     return CSM_OK;
 }
@@ -278,9 +280,10 @@ csm_error csm_load_costs(csm_dataset *ds, const char *path, const char *name,
 
 /* ---------------------------------------------------------------- reasons */
 enum { CR_CUSTOMER, CR_MONTH, CR_REASON, CR_CATEGORY, CR_COUNT };
-static const csm_column_spec reason_spec[CR_COUNT] = {
-    {"customer_id", true}, {"month", true}, {"reason", true},
-    {"category", false}};
+static const csm_column_spec reason_spec[CR_COUNT] = {{"customer_id", true},
+                                                      {"month", true},
+                                                      {"reason", true},
+                                                      {"category", false}};
 
 static uint32_t field_customer(aux *a, const csm_csv_record *rec, size_t k,
                                bool blank_ok)
@@ -340,14 +343,14 @@ static csm_error reason_row(aux *a, const csm_csv_record *rec)
         return CSM_OK;
     }
     uint32_t r = csm_strtab_intern(&ds->strings, reason, rlen, NULL);
-    ds->reasons = csm_xreallocarray(ds->reasons, ds->n_reasons + 1,
-                                    sizeof *ds->reasons);
+    ds->reasons =
+        csm_xreallocarray(ds->reasons, ds->n_reasons + 1, sizeof *ds->reasons);
     ds->reasons[ds->n_reasons++] = (csm_churn_reason){c, m, r, cat};
     return CSM_OK;
 }
 
-csm_error csm_load_reasons(csm_dataset *ds, const char *path,
-                           const char *name, csm_diags *diag)
+csm_error csm_load_reasons(csm_dataset *ds, const char *path, const char *name,
+                           csm_diags *diag)
 {
     ds->has_reasons = true;
     return aux_read(ds, path, name, reason_spec, CR_COUNT, reason_row, diag);

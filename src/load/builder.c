@@ -32,10 +32,9 @@ static void *arena_alloc(csm_arena *a, size_t n)
     const size_t region = (size_t)2 << 20;
     if (a->left < n) {
         size_t len = n > region ? n : region;
-        a->regions = csm_xreallocarray(a->regions, a->n_regions + 1,
-                                       sizeof *a->regions);
-        a->region_bytes = csm_xreallocarray(a->region_bytes,
-                                            a->n_regions + 1,
+        a->regions =
+            csm_xreallocarray(a->regions, a->n_regions + 1, sizeof *a->regions);
+        a->region_bytes = csm_xreallocarray(a->region_bytes, a->n_regions + 1,
                                             sizeof *a->region_bytes);
         a->cur = csm_huge_alloc(len, false);
         a->region_bytes[a->n_regions] = len;
@@ -159,12 +158,12 @@ uint32_t csm_builder_customer(csm_builder *b, const char *id, size_t len)
         ds->names = csm_xreallocarray(ds->names, cap, sizeof *ds->names);
         ds->contract_start = csm_xreallocarray(ds->contract_start, cap,
                                                sizeof *ds->contract_start);
-        ds->first_value = csm_xreallocarray(ds->first_value, cap,
-                                            sizeof *ds->first_value);
-        ds->currency_of = csm_xreallocarray(ds->currency_of, cap,
-                                            sizeof *ds->currency_of);
-        b->name_month = csm_xreallocarray(b->name_month, cap,
-                                          sizeof *b->name_month);
+        ds->first_value =
+            csm_xreallocarray(ds->first_value, cap, sizeof *ds->first_value);
+        ds->currency_of =
+            csm_xreallocarray(ds->currency_of, cap, sizeof *ds->currency_of);
+        b->name_month =
+            csm_xreallocarray(b->name_month, cap, sizeof *b->name_month);
         b->currency_month = csm_xreallocarray(b->currency_month, cap,
                                               sizeof *b->currency_month);
         b->cap = cap;
@@ -198,8 +197,8 @@ csm_block *csm_builder_block(csm_builder *b, csm_month m, size_t file,
     }
     if (b->n_blocks == b->cap_blocks) {
         b->cap_blocks = b->cap_blocks ? b->cap_blocks * 2 : 64;
-        b->blocks = csm_xreallocarray(b->blocks, b->cap_blocks,
-                                      sizeof *b->blocks);
+        b->blocks =
+            csm_xreallocarray(b->blocks, b->cap_blocks, sizeof *b->blocks);
     }
     csm_block *blk = csm_xcalloc(1, sizeof *blk);
     blk->month = m;
@@ -216,19 +215,19 @@ csm_block *csm_builder_block(csm_builder *b, csm_month m, size_t file,
 /* Gathers a column into out (n elements) in the order perm gives (new
  * index i = old customer perm[i]).  Typed copies: a memcpy call per
  * element costs more than the gather itself. */
-#define GATHER(T)                                                             \
-    do {                                                                      \
-        T *dst = out;                                                         \
-        T missing;                                                            \
-        fill_missing(col, (unsigned char *)&missing, 1);                      \
-        for (size_t i = 0; i < n; i++) {                                      \
-            uint32_t c = perm[i];                                             \
-            size_t k = (size_t)c >> CSM_CHUNK_BITS;                           \
-            dst[i] = k < col->n_chunks && col->chunks[k]                      \
-                         ? ((const T *)(const void *)col->chunks[k])          \
-                               [(size_t)c & (CSM_CHUNK - 1)]                  \
-                         : missing;                                           \
-        }                                                                     \
+#define GATHER(T)                                                              \
+    do {                                                                       \
+        T *dst = out;                                                          \
+        T missing;                                                             \
+        fill_missing(col, (unsigned char *)&missing, 1);                       \
+        for (size_t i = 0; i < n; i++) {                                       \
+            uint32_t c = perm[i];                                              \
+            size_t k = (size_t)c >> CSM_CHUNK_BITS;                            \
+            dst[i] = k < col->n_chunks && col->chunks[k]                       \
+                         ? ((const T *)(const void *)                          \
+                                col->chunks[k])[(size_t)c & (CSM_CHUNK - 1)]   \
+                         : missing;                                            \
+        }                                                                      \
     } while (0)
 
 static void gather(csm_col *col, const uint32_t *perm, size_t n, void *out)
@@ -258,8 +257,8 @@ static unsigned char *slab(csm_dataset *ds, size_t months, size_t n,
     size_t cells = months * n;
     size_t bytes = (cells > 0 ? cells : 1) * width;
     unsigned char *p = csm_huge_alloc(bytes, true);
-    ds->slabs = csm_xreallocarray(ds->slabs, ds->n_slabs + 1,
-                                  sizeof *ds->slabs);
+    ds->slabs =
+        csm_xreallocarray(ds->slabs, ds->n_slabs + 1, sizeof *ds->slabs);
     ds->slab_bytes = csm_xreallocarray(ds->slab_bytes, ds->n_slabs + 1,
                                        sizeof *ds->slab_bytes);
     ds->slab_bytes[ds->n_slabs] = bytes;
@@ -301,13 +300,13 @@ static void reorder_strtab(csm_strtab *t, const uint32_t *perm, uint32_t n)
     *t = fresh;
 }
 
-#define PERMUTE(T, arr)                                                       \
-    do {                                                                      \
-        T *fresh_ = csm_xmalloc((n ? n : 1) * sizeof(T));                     \
-        for (size_t i_ = 0; i_ < n; i_++)                                     \
-            fresh_[i_] = (arr)[perm[i_]];                                     \
-        free(arr);                                                            \
-        (arr) = fresh_;                                                       \
+#define PERMUTE(T, arr)                                                        \
+    do {                                                                       \
+        T *fresh_ = csm_xmalloc((n ? n : 1) * sizeof(T));                      \
+        for (size_t i_ = 0; i_ < n; i_++)                                      \
+            fresh_[i_] = (arr)[perm[i_]];                                      \
+        free(arr);                                                             \
+        (arr) = fresh_;                                                        \
     } while (0)
 
 static int cmp_index(const void *x, const void *y)
@@ -374,7 +373,7 @@ static void sort_strings(csm_builder *b)
     for (size_t i = 0; i < ds->n_currencies; i++)
         ds->currencies[i] = inverse[ds->currencies[i]];
     csm_qsort(ds->currencies, ds->n_currencies, sizeof *ds->currencies,
-          cmp_index);
+              cmp_index);
     free(perm);
     free(inverse);
 }
@@ -393,9 +392,9 @@ static void apply_past_due(csm_builder *b)
                     ds->mrr_excluded = csm_xcalloc((size_t)ds->n_months,
                                                    sizeof *ds->mrr_excluded);
                 if (!ds->mrr_excluded[m])
-                    ds->mrr_excluded[m] = csm_xcalloc(
-                        ds->n_customers ? ds->n_customers : 1,
-                        sizeof **ds->mrr_excluded);
+                    ds->mrr_excluded[m] =
+                        csm_xcalloc(ds->n_customers ? ds->n_customers : 1,
+                                    sizeof **ds->mrr_excluded);
                 ds->mrr_excluded[m][c] = ds->mrr[m][c];
                 /* Cannot overflow: the excluded part is a subset of the
                  * month's checked total of non-negative amounts. */
@@ -424,8 +423,7 @@ csm_error csm_builder_finish(csm_builder *b, csm_diags *diag)
     if (ds->n_files) {
         const char *p = ds->files[0].path;
         const char *slash = strrchr(p, '/');
-        folder = slash ? csm_xstrndup(p, (size_t)(slash - p))
-                       : csm_xstrdup(p);
+        folder = slash ? csm_xstrndup(p, (size_t)(slash - p)) : csm_xstrdup(p);
     }
     for (size_t i = 1; i < b->n_blocks; i++) {
         csm_month prev = b->blocks[i - 1]->month, cur = b->blocks[i]->month;
@@ -534,11 +532,10 @@ void csm_fx_sort(csm_dataset *ds)
     csm_qsort(ds->fx, ds->n_fx, sizeof *ds->fx, cmp_fx);
 }
 
-size_t csm_dataset_add_file(csm_dataset *ds, const char *path,
-                            csm_month month)
+size_t csm_dataset_add_file(csm_dataset *ds, const char *path, csm_month month)
 {
-    ds->files = csm_xreallocarray(ds->files, ds->n_files + 1,
-                                  sizeof *ds->files);
+    ds->files =
+        csm_xreallocarray(ds->files, ds->n_files + 1, sizeof *ds->files);
     ds->files[ds->n_files] = (csm_source_file){
         .path = csm_xstrdup(path), .month = month, .rows = 0, .skipped = 0};
     return ds->n_files++;

@@ -72,28 +72,27 @@ typedef struct reader {
     char **ptrs;
     size_t n_fields, cap_fields;
 
-    long line;            /* current physical line (1-based) */
-    long long line_offset;/* byte offset of the current line */
-    bool need_start;      /* no record is in progress */
-    long rec_line;        /* where the record in progress started */
+    long line;             /* current physical line (1-based) */
+    long long line_offset; /* byte offset of the current line */
+    bool need_start;       /* no record is in progress */
+    long rec_line;         /* where the record in progress started */
     long long rec_offset;
     long number;
-    csm_error status;     /* first error, stops everything */
-    char **header;        /* names from the first record, for messages */
+    csm_error status; /* first error, stops everything */
+    char **header;    /* names from the first record, for messages */
     size_t n_header;
 } reader;
 
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((format(printf, 5, 6)))
 #endif
-static void fail(reader *r, csm_error err, long line, int field,
-                 const char *fmt, ...)
+static void
+fail(reader *r, csm_error err, long line, int field, const char *fmt, ...)
 {
     if (r->status != CSM_OK)
         return;
     r->status = err;
-    csm_loc loc = {.file = r->name, .line = line, .field = field,
-                   .offset = -1};
+    csm_loc loc = {.file = r->name, .line = line, .field = field, .offset = -1};
     if (field > 0 && (size_t)field <= r->n_header)
         loc.column = r->header[field - 1];
     csm_strbuf b = {0};
@@ -158,8 +157,8 @@ static void on_field(void *s, size_t len, void *data)
     const char *text = s ? s : "";
     if (r->n_fields == r->cap_fields) {
         r->cap_fields = r->cap_fields ? r->cap_fields * 2 : 32;
-        r->starts = csm_xreallocarray(r->starts, r->cap_fields,
-                                      sizeof *r->starts);
+        r->starts =
+            csm_xreallocarray(r->starts, r->cap_fields, sizeof *r->starts);
         r->lens = csm_xreallocarray(r->lens, r->cap_fields, sizeof *r->lens);
         r->ptrs = csm_xreallocarray(r->ptrs, r->cap_fields, sizeof *r->ptrs);
     }
@@ -189,7 +188,8 @@ static void on_field(void *s, size_t len, void *data)
                  (unsigned char)text[bad], bad + 1);
         fail(r, CSM_EDATA, r->rec_line, field,
              "invalid UTF-8 (%s; expected UTF-8 text: re-export the file as "
-             "UTF-8)", detail);
+             "UTF-8)",
+             detail);
         return;
     }
     /* U+FEFF is only allowed as the first bytes of the file. */
@@ -200,7 +200,8 @@ static void on_field(void *s, size_t len, void *data)
             (unsigned char)text[i + 2] == 0xBF) {
             fail(r, CSM_EDATA, r->rec_line, field,
                  "byte order mark inside the file%s (expected it only at the "
-                 "very start: were two files concatenated?)", "");
+                 "very start: were two files concatenated?)",
+                 "");
             return;
         }
         if (i + 1 >= len)
@@ -257,17 +258,16 @@ typedef struct feeder {
     long long offset; /* bytes consumed so far */
 } feeder;
 
-static void feeder_init(feeder *f, const char *name,
-                        const csm_csv_options *opt, csm_csv_record_fn fn,
-                        void *ctx, csm_diags *diag)
+static void feeder_init(feeder *f, const char *name, const csm_csv_options *opt,
+                        csm_csv_record_fn fn, void *ctx, csm_diags *diag)
 {
     memset(f, 0, sizeof *f);
     f->r.name = name;
     f->r.fn = fn;
     f->r.ctx = ctx;
     f->r.diag = diag;
-    f->r.max_record = opt && opt->max_record_bytes ? opt->max_record_bytes
-                                                   : (size_t)1 << 20;
+    f->r.max_record =
+        opt && opt->max_record_bytes ? opt->max_record_bytes : (size_t)1 << 20;
     f->r.line = 1;
     f->r.need_start = true;
     csv_init(&f->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
@@ -337,7 +337,8 @@ static bool feed(feeder *f, const char *buf, size_t len)
                 fail(r, CSM_EDATA, r->line, (int)r->n_fields + 1,
                      "malformed quoting%s: a quote inside an unquoted field "
                      "or text after a closing quote (expected RFC 4180: "
-                     "\"a \"\"quoted\"\" field\")", "");
+                     "\"a \"\"quoted\"\" field\")",
+                     "");
             else
                 fail(r, CSM_EDATA, r->line, 0, "%s",
                      csv_strerror(csv_error(&f->p)));
@@ -364,7 +365,8 @@ static bool feed(feeder *f, const char *buf, size_t len)
     if (nul && r->status == CSM_OK) {
         fail(r, CSM_EDATA, r->line, 0,
              "NUL byte in the file%s (expected text: is this a binary or "
-             "UTF-16 file?)", "");
+             "UTF-16 file?)",
+             "");
     }
     return r->status == CSM_OK;
 }
@@ -378,7 +380,8 @@ static csm_error finish(feeder *f, bool any_bytes)
             snprintf(detail, sizeof detail, "%ld", r->rec_line);
             fail(r, CSM_EDATA, r->rec_line, (int)r->n_fields + 1,
                  "unterminated quoted field in the record starting at line "
-                 "%s (expected a closing quote)", detail);
+                 "%s (expected a closing quote)",
+                 detail);
         }
     }
     if (r->status == CSM_OK && (!any_bytes || r->number == 0)) {
@@ -389,9 +392,8 @@ static csm_error finish(feeder *f, bool any_bytes)
 }
 
 csm_error csm_csv_read_buffer(const char *data, size_t len, const char *name,
-                              const csm_csv_options *opt,
-                              csm_csv_record_fn fn, void *ctx,
-                              csm_diags *diag)
+                              const csm_csv_options *opt, csm_csv_record_fn fn,
+                              void *ctx, csm_diags *diag)
 {
     feeder f;
     feeder_init(&f, name ? name : "<buffer>", opt, fn, ctx, diag);
@@ -409,9 +411,8 @@ csm_error csm_csv_read_buffer(const char *data, size_t len, const char *name,
 }
 
 csm_error csm_csv_read_file(const char *path, const char *name,
-                            const csm_csv_options *opt,
-                            csm_csv_record_fn fn, void *ctx,
-                            csm_diags *diag)
+                            const csm_csv_options *opt, csm_csv_record_fn fn,
+                            void *ctx, csm_diags *diag)
 {
     const char *shown = name ? name : path;
     csm_loc loc = {.file = shown, .offset = -1};
@@ -424,10 +425,9 @@ csm_error csm_csv_read_file(const char *path, const char *name,
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        csm_diags_add(diag, CSM_SEV_ERROR, "io", &loc,
-                      "%s (expected a regular CSV file)",
-                      S_ISDIR(st.st_mode) ? "is a directory"
-                                          : "is not a regular file");
+        csm_diags_add(
+            diag, CSM_SEV_ERROR, "io", &loc, "%s (expected a regular CSV file)",
+            S_ISDIR(st.st_mode) ? "is a directory" : "is not a regular file");
         close(fd);
         return CSM_EIO;
     }

@@ -51,7 +51,7 @@ typedef struct csm_builder {
     const csm_config *cfg;
     csm_block **blocks; /* unordered while loading; pointers stay valid */
     size_t n_blocks, cap_blocks;
-    size_t cap; /* capacity of the per-customer arrays */
+    size_t cap;                /* capacity of the per-customer arrays */
     csm_month *name_month;     /* per customer: month the name is from */
     csm_month *currency_month; /* per customer: month the currency is from */
     bool multi_currency;       /* a non-reporting currency occurred */
@@ -96,18 +96,16 @@ csm_error csm_load_snapshots(csm_builder *b, const char *dir,
 csm_error csm_load_snapshot_mem(csm_builder *b, const char *data, size_t len,
                                 const char *name, csm_month month,
                                 csm_diags *diag);
-csm_error csm_load_periods(csm_builder *b, const char *path,
-                           const char *name, csm_month as_of,
-                           csm_diags *diag);
+csm_error csm_load_periods(csm_builder *b, const char *path, const char *name,
+                           csm_month as_of, csm_diags *diag);
 csm_error csm_load_costs(csm_dataset *ds, const char *path, const char *name,
                          csm_diags *diag);
-csm_error csm_load_reasons(csm_dataset *ds, const char *path,
-                           const char *name, csm_diags *diag);
+csm_error csm_load_reasons(csm_dataset *ds, const char *path, const char *name,
+                           csm_diags *diag);
 csm_error csm_load_referrals(csm_dataset *ds, const char *path,
                              const char *name, csm_diags *diag);
 
 /* Registers a source file for data-quality reporting; returns its index. */
-size_t csm_dataset_add_file(csm_dataset *ds, const char *path,
-                            csm_month month);
+size_t csm_dataset_add_file(csm_dataset *ds, const char *path, csm_month month);
 
 #endif

@@ -34,8 +34,8 @@ typedef struct lctx {
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((format(printf, 4, 5)))
 #endif
-static void lerr(lctx *x, const csm_csv_record *rec, size_t k,
-                 const char *fmt, ...)
+static void
+lerr(lctx *x, const csm_csv_record *rec, size_t k, const char *fmt, ...)
 {
     csm_loc loc = {.file = x->name, .line = rec->line, .offset = rec->offset};
     if (k < L_COUNT && x->map.index[k] >= 0) {
@@ -57,8 +57,8 @@ static csm_error on_row(void *ctx, const csm_csv_record *rec)
     lctx *x = ctx;
     if (!x->have_header) {
         x->have_header = true;
-        return csm_header_map_build(ledger_spec, L_COUNT, rec, x->name,
-                                    &x->map, x->diag)
+        return csm_header_map_build(ledger_spec, L_COUNT, rec, x->name, &x->map,
+                                    x->diag)
                    ? CSM_OK
                    : CSM_EDATA;
     }
@@ -68,8 +68,8 @@ static csm_error on_row(void *ctx, const csm_csv_record *rec)
     const char *id = csm_field(&x->map, rec, L_CUSTOMER, &len);
     size_t id_len = len;
     if (!csm_parse_id(id, id_len, 128, &why)) {
-        lerr(x, rec, L_CUSTOMER, "\"%.*s\" %s", (int)(id_len > 40 ? 40 : id_len),
-             id, why);
+        lerr(x, rec, L_CUSTOMER, "\"%.*s\" %s",
+             (int)(id_len > 40 ? 40 : id_len), id, why);
         return CSM_OK;
     }
     const csm_dataset *ds = x->ds;
@@ -128,8 +128,9 @@ static csm_error on_row(void *ctx, const csm_csv_record *rec)
     csm_ledger_entry *e = &x->out->entries[k];
     if (!csm_money_add(e->amount, amount, &e->amount) ||
         !csm_money_add(x->out->total, amount, &x->out->total))
-        lerr(x, rec, L_MRR, "the ledger total exceeds what can be held "
-                            "exactly");
+        lerr(x, rec, L_MRR,
+             "the ledger total exceeds what can be held "
+             "exactly");
     return CSM_OK;
 }
 

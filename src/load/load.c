@@ -68,10 +68,10 @@ static csm_error load_periods_file(const csm_load_options *opt,
 {
     const char *path = opt->periods_file;
     const char *slash = strrchr(path, '/');
-    char *dir = slash ? csm_xstrndup(path, (size_t)(slash - path))
-                      : csm_xstrdup(".");
-    csm_dataset *ds = csm_dataset_new(cfg->currency,
-                                      csm_currency_decimals(cfg->currency));
+    char *dir =
+        slash ? csm_xstrndup(path, (size_t)(slash - path)) : csm_xstrdup(".");
+    csm_dataset *ds =
+        csm_dataset_new(cfg->currency, csm_currency_decimals(cfg->currency));
     csm_error rc = optional_file(ds, dir, "fx.csv", csm_load_fx, diag);
     free(dir);
     csm_builder b;
@@ -115,8 +115,8 @@ csm_error csm_load_run(const csm_load_options *opt, const csm_config *cfg,
         free(dir_buf);
         return CSM_EIO;
     }
-    csm_dataset *ds = csm_dataset_new(cfg->currency,
-                                      csm_currency_decimals(cfg->currency));
+    csm_dataset *ds =
+        csm_dataset_new(cfg->currency, csm_currency_decimals(cfg->currency));
     csm_error rc = optional_file(ds, dir, "fx.csv", csm_load_fx, diag);
 
     char *snap = csm_xasprintf("%s/snapshots", dir);
@@ -163,8 +163,8 @@ csm_error csm_load_run(const csm_load_options *opt, const csm_config *cfg,
     csm_builder_free(&b);
     csm_timing_note(diag, "sort customers and gather columns", t1);
     if (rc == CSM_OK) {
-        rc = worst(rc, optional_file(ds, dir, "costs.csv", csm_load_costs,
-                                     diag));
+        rc = worst(rc,
+                   optional_file(ds, dir, "costs.csv", csm_load_costs, diag));
         rc = worst(rc, optional_file(ds, dir, "churn_reasons.csv",
                                      csm_load_reasons, diag));
         rc = worst(rc, optional_file(ds, dir, "referrals.csv",
@@ -189,8 +189,8 @@ csm_error csm_load_snapshot_buffer(const char *data, size_t len,
                                    csm_diags *diag)
 {
     *out = NULL;
-    csm_dataset *ds = csm_dataset_new(cfg->currency,
-                                      csm_currency_decimals(cfg->currency));
+    csm_dataset *ds =
+        csm_dataset_new(cfg->currency, csm_currency_decimals(cfg->currency));
     csm_builder b;
     csm_builder_init(&b, ds, cfg);
     csm_error rc = csm_load_snapshot_mem(&b, data, len, name, month, diag);

@@ -39,9 +39,9 @@ static const csm_column_spec period_spec[P_COUNT] = {
 
 typedef struct period {
     uint32_t customer;
-    uint32_t sub;      /* index into ctx.subs */
+    uint32_t sub;       /* index into ctx.subs */
     csm_day start, end; /* end CSM_NO_DATE = open */
-    int64_t amount;    /* native minor units */
+    int64_t amount;     /* native minor units */
     char currency[4];
     int decimals;
     long line;
@@ -62,8 +62,8 @@ typedef struct pctx {
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((format(printf, 5, 6)))
 #endif
-static void perr(pctx *x, long line, size_t k, const char *rule,
-                 const char *fmt, ...)
+static void
+perr(pctx *x, long line, size_t k, const char *rule, const char *fmt, ...)
 {
     csm_loc loc = {.file = x->shown, .line = line, .offset = -1};
     if (k < P_COUNT && x->map.index && x->map.index[k] >= 0) {
@@ -75,8 +75,7 @@ static void perr(pctx *x, long line, size_t k, const char *rule,
     va_start(ap, fmt);
     csm_strbuf_vprintf(&b, fmt, ap);
     va_end(ap);
-    csm_diags_add(x->diag, CSM_SEV_ERROR, rule, &loc, "%s",
-                  csm_strbuf_str(&b));
+    csm_diags_add(x->diag, CSM_SEV_ERROR, rule, &loc, "%s", csm_strbuf_str(&b));
     csm_strbuf_free(&b);
 }
 
@@ -91,8 +90,7 @@ static bool pdate(pctx *x, const csm_csv_record *rec, size_t k, bool blank_ok,
     csm_date_status st = csm_date_parse(s, len, out);
     if (st == CSM_DATE_OK)
         return true;
-    perr(x, rec->line, k, "date",
-         "\"%.*s\" %s (expected a date YYYY-MM-DD%s)",
+    perr(x, rec->line, k, "date", "\"%.*s\" %s (expected a date YYYY-MM-DD%s)",
          (int)(len > 40 ? 40 : len), s, csm_date_status_text(st),
          blank_ok ? ", or blank while the period is open" : "");
     return false;
@@ -224,9 +222,8 @@ static void check_overlaps(pctx *x)
     }
 }
 
-csm_error csm_load_periods(csm_builder *b, const char *path,
-                           const char *name, csm_month as_of,
-                           csm_diags *diag)
+csm_error csm_load_periods(csm_builder *b, const char *path, const char *name,
+                           csm_month as_of, csm_diags *diag)
 {
     csm_dataset *ds = b->ds;
     ds->source = CSM_SOURCE_PERIODS;
@@ -234,8 +231,7 @@ csm_error csm_load_periods(csm_builder *b, const char *path,
     size_t file = csm_dataset_add_file(ds, name, CSM_NO_MONTH);
     size_t before = csm_diags_errors(diag);
     csm_csv_options opt = {0};
-    csm_error rc =
-        csm_csv_read_file(path, name, &opt, period_record, &x, diag);
+    csm_error rc = csm_csv_read_file(path, name, &opt, period_record, &x, diag);
     ds->files[file].rows = x.rows;
     if (rc == CSM_OK && x.rows == 0) {
         csm_loc loc = {.file = name, .line = 1, .offset = 0};
@@ -300,15 +296,14 @@ csm_error csm_load_periods(csm_builder *b, const char *path,
             la = last;
         bool foreign = strcmp(p->currency, ds->currency) != 0;
         if (foreign) {
-            uint32_t gs = csm_strtab_intern(&ds->strings, p->currency, 3,
-                                            NULL);
+            uint32_t gs = csm_strtab_intern(&ds->strings, p->currency, 3, NULL);
             bool known = false;
             for (size_t k = 0; k < ds->n_currencies; k++)
                 known = known || ds->currencies[k] == gs;
             if (!known) {
-                ds->currencies = csm_xreallocarray(
-                    ds->currencies, ds->n_currencies + 1,
-                    sizeof *ds->currencies);
+                ds->currencies =
+                    csm_xreallocarray(ds->currencies, ds->n_currencies + 1,
+                                      sizeof *ds->currencies);
                 ds->currencies[ds->n_currencies++] = gs;
             }
             b->multi_currency = true;
@@ -328,16 +323,15 @@ csm_error csm_load_periods(csm_builder *b, const char *path,
                     rc = CSM_EDATA;
                     break;
                 }
-                if (!csm_money_convert(p->amount, p->decimals, *r,
-                                       ds->decimals, &amount)) {
+                if (!csm_money_convert(p->amount, p->decimals, *r, ds->decimals,
+                                       &amount)) {
                     perr(&x, p->line, P_AMOUNT, "mrr-range",
                          "amount too large once converted");
                     rc = CSM_EDATA;
                     break;
                 }
-                csm_month other = b->cfg->fx_policy == CSM_FX_PERIOD_END
-                                      ? m + 1
-                                      : m - 1;
+                csm_month other =
+                    b->cfg->fx_policy == CSM_FX_PERIOD_END ? m + 1 : m - 1;
                 const csm_rate *ro = csm_fx_find(ds, p->currency, other);
                 if (!ro || !csm_money_convert(p->amount, p->decimals, *ro,
                                               ds->decimals, &alt))

@@ -23,8 +23,8 @@ bool csm_header_map_build(const csm_column_spec *spec, size_t n_spec,
 {
     memset(map, 0, sizeof *map);
     if (header->n_fields > CSM_MAX_COLUMNS) {
-        csm_loc loc = {.file = file, .line = header->line,
-                       .offset = header->offset};
+        csm_loc loc = {
+            .file = file, .line = header->line, .offset = header->offset};
         csm_diags_add(diag, CSM_SEV_ERROR, "header-width", &loc,
                       "the header has %zu columns (expected at most %d: is "
                       "the file transposed, or not a CSV export?)",
@@ -57,12 +57,15 @@ bool csm_header_map_build(const csm_column_spec *spec, size_t n_spec,
             continue;
         }
         if (map->index[k] >= 0) {
-            csm_loc loc = {.file = file, .line = header->line,
-                           .column = spec[k].name, .field = (int)f + 1,
+            csm_loc loc = {.file = file,
+                           .line = header->line,
+                           .column = spec[k].name,
+                           .field = (int)f + 1,
                            .offset = header->offset};
             csm_diags_add(diag, CSM_SEV_ERROR, "header-duplicate", &loc,
                           "column named twice (also field %d; expected each "
-                          "column once)", map->index[k] + 1);
+                          "column once)",
+                          map->index[k] + 1);
             ok = false;
             continue;
         }
@@ -70,8 +73,8 @@ bool csm_header_map_build(const csm_column_spec *spec, size_t n_spec,
     }
     for (size_t k = 0; k < n_spec; k++) {
         if (spec[k].required && map->index[k] < 0) {
-            csm_loc loc = {.file = file, .line = header->line,
-                           .offset = header->offset};
+            csm_loc loc = {
+                .file = file, .line = header->line, .offset = header->offset};
             csm_diags_add(diag, CSM_SEV_ERROR, "header-missing", &loc,
                           "required column \"%s\" is missing (the header "
                           "has %zu column%s)",

@@ -118,16 +118,16 @@ static const csm_rate *fx_lookup(const fx_index *fx, const char *code,
 /* One customer's rows of one month in one file, summed. */
 typedef struct agg {
     csm_month month;
-    uint32_t slot;          /* index into job->months */
-    uint32_t key;           /* index into job->keys: month bytes + id */
-    uint32_t rows;          /* rows summed into this record */
-    uint32_t sub_len;       /* first row's subscription id, in subarena */
+    uint32_t slot;    /* index into job->months */
+    uint32_t key;     /* index into job->keys: month bytes + id */
+    uint32_t rows;    /* rows summed into this record */
+    uint32_t sub_len; /* first row's subscription id, in subarena */
     size_t sub_off;
     int64_t mrr, alt;
-    int64_t sums[3];        /* active, licensed users, open tickets; -1 */
+    int64_t sums[3]; /* active, licensed users, open tickets; -1 */
     int32_t attr[CSM_ATTR_COUNT];
     csm_day contract_start, first_value;
-    uint32_t currency;      /* job->strs index, or CSM_STRTAB_NONE */
+    uint32_t currency; /* job->strs index, or CSM_STRTAB_NONE */
     /* First non-empty customer_name, in job->names (length 0: none).
      * Names are copied, not interned: there is one per customer. */
     size_t name_off;
@@ -187,8 +187,9 @@ static csm_loc row_loc(const job *j, const csm_csv_record *rec, size_t k)
 #if defined(__GNUC__) || defined(__clang__)
 __attribute__((format(printf, 5, 6)))
 #endif
-static void row_error(job *j, const csm_csv_record *rec, size_t k,
-                      const char *rule, const char *fmt, ...)
+static void
+row_error(job *j, const csm_csv_record *rec, size_t k, const char *rule,
+          const char *fmt, ...)
 {
     csm_loc loc = row_loc(j, rec, k);
     csm_strbuf b = {0};
@@ -202,8 +203,7 @@ static void row_error(job *j, const csm_csv_record *rec, size_t k,
 }
 
 /* Shows a field in a message: quoted, cut at 40 bytes. */
-static const char *shown_value(const char *s, size_t len, char *buf,
-                               size_t n)
+static const char *shown_value(const char *s, size_t len, char *buf, size_t n)
 {
     size_t cut = len > 40 ? 40 : len;
     /* Do not cut inside a UTF-8 sequence. */
@@ -272,8 +272,8 @@ static uint32_t month_slot(job *j, csm_month m)
     for (size_t i = 0; i < j->n_months; i++)
         if (j->months[i].month == m)
             return (uint32_t)i;
-    j->months = csm_xreallocarray(j->months, j->n_months + 1,
-                                  sizeof *j->months);
+    j->months =
+        csm_xreallocarray(j->months, j->n_months + 1, sizeof *j->months);
     j->months[j->n_months] = (month_sum){m, NULL, 0, 0};
     return (uint32_t)j->n_months++;
 }
@@ -323,8 +323,8 @@ static csm_error on_record(void *ctx, const csm_csv_record *rec)
         return take_header(j, rec) ? CSM_OK : CSM_EDATA;
     j->rows++;
     if (all_blank(rec)) {
-        csm_loc loc = {.file = j->shown, .line = rec->line,
-                       .offset = rec->offset};
+        csm_loc loc = {
+            .file = j->shown, .line = rec->line, .offset = rec->offset};
         csm_diags_add(&j->diags, CSM_SEV_WARNING, "blank-row", &loc,
                       "row has only empty fields: skipped");
         j->skipped++;
@@ -449,8 +449,8 @@ static csm_error on_record(void *ctx, const csm_csv_record *rec)
     }
 
     /* Dates and counts. */
-    csm_row_facts facts = {.month = month, .active_users = -1,
-                           .licensed_users = -1};
+    csm_row_facts facts = {
+        .month = month, .active_users = -1, .licensed_users = -1};
     parse_date_field(j, rec, S_CONTRACT_START, &facts.contract_start);
     parse_date_field(j, rec, S_TERM_END, &facts.term_end);
     parse_date_field(j, rec, S_FIRST_VALUE_DATE, &facts.first_value);
@@ -479,8 +479,7 @@ static csm_error on_record(void *ctx, const csm_csv_record *rec)
         row_error(j, rec, S_SUBSCRIPTION_ID, "subscription-id", "%s %s",
                   shown_value(sub, sub_len, v, sizeof v), why);
 
-    if (csm_diags_errors(&j->diags) != errors_before ||
-        month == CSM_NO_MONTH)
+    if (csm_diags_errors(&j->diags) != errors_before || month == CSM_NO_MONTH)
         return CSM_OK;
 
     csm_loc loc = row_loc(j, rec, S_COUNT);
@@ -500,8 +499,7 @@ static csm_error on_record(void *ctx, const csm_csv_record *rec)
     if (added) {
         if (j->n_aggs == j->cap_aggs) {
             j->cap_aggs = j->cap_aggs ? j->cap_aggs * 2 : 1024;
-            j->aggs = csm_xreallocarray(j->aggs, j->cap_aggs,
-                                        sizeof *j->aggs);
+            j->aggs = csm_xreallocarray(j->aggs, j->cap_aggs, sizeof *j->aggs);
         }
         agg *a = &j->aggs[j->n_aggs++];
         memset(a, 0, sizeof *a);
@@ -562,12 +560,11 @@ static csm_error on_record(void *ctx, const csm_csv_record *rec)
         }
         if (!csm_money_convert(native, dec, *r, j->decimals, &amount)) {
             row_error(j, rec, S_MRR, "mrr-range",
-                      "amount is too large once converted to %s",
-                      j->currency);
+                      "amount is too large once converted to %s", j->currency);
             return CSM_OK;
         }
-        csm_month other = j->cfg->fx_policy == CSM_FX_PERIOD_END ? month + 1
-                                                                  : month - 1;
+        csm_month other =
+            j->cfg->fx_policy == CSM_FX_PERIOD_END ? month + 1 : month - 1;
         const csm_rate *ro = fx_lookup(j->fx, cur, other);
         /* A missing neighbouring rate is reported by the data-set rules
          * when that month is loaded; otherwise it is never used. */
@@ -604,8 +601,7 @@ static csm_error on_record(void *ctx, const csm_csv_record *rec)
     a->alt = cust_alt;
     ms_slot->total = total;
     ms_slot->rows++;
-    long long sums_in[3] = {facts.active_users, facts.licensed_users,
-                            tickets};
+    long long sums_in[3] = {facts.active_users, facts.licensed_users, tickets};
     for (int i = 0; i < 3; i++) {
         if (sums_in[i] < 0)
             continue;
@@ -613,15 +609,15 @@ static csm_error on_record(void *ctx, const csm_csv_record *rec)
         if (a->sums[i] > INT32_MAX)
             a->sums[i] = INT32_MAX;
     }
-#define MIN_SET(field, val)                                                   \
-    do {                                                                      \
-        if ((val) != CSM_NA && ((field) == CSM_NA || (val) < (field)))        \
-            (field) = (val);                                                  \
+#define MIN_SET(field, val)                                                    \
+    do {                                                                       \
+        if ((val) != CSM_NA && ((field) == CSM_NA || (val) < (field)))         \
+            (field) = (val);                                                   \
     } while (0)
-#define MAX_SET(field, val)                                                   \
-    do {                                                                      \
-        if ((val) != CSM_NA && ((field) == CSM_NA || (val) > (field)))        \
-            (field) = (val);                                                  \
+#define MAX_SET(field, val)                                                    \
+    do {                                                                       \
+        if ((val) != CSM_NA && ((field) == CSM_NA || (val) > (field)))         \
+            (field) = (val);                                                   \
     } while (0)
     MIN_SET(a->attr[CSM_ATTR_TERM_END], facts.term_end);
     MAX_SET(a->attr[CSM_ATTR_LAST_ENGAGEMENT], facts.last_engagement);
@@ -666,8 +662,7 @@ static csm_error on_record(void *ctx, const csm_csv_record *rec)
 static void job_parse(job *j)
 {
     csm_csv_options opt = {0};
-    j->rc = csm_csv_read_file(j->path, j->shown, &opt, on_record, j,
-                              &j->diags);
+    j->rc = csm_csv_read_file(j->path, j->shown, &opt, on_record, j, &j->diags);
     if (j->rc == CSM_OK && j->have_header && j->rows == 0) {
         csm_loc loc = {.file = j->shown, .line = 1, .offset = 0};
         csm_diags_add(&j->diags, CSM_SEV_ERROR, "header-only", &loc,
@@ -682,8 +677,8 @@ static void job_parse(job *j)
 
 /* Maps a job-local string into the data set's strings (builder locked),
  * through a per-file cache so each distinct string is looked up once. */
-static uint32_t global_string(csm_builder *b, uint32_t *cache,
-                              const job *j, uint32_t local)
+static uint32_t global_string(csm_builder *b, uint32_t *cache, const job *j,
+                              uint32_t local)
 {
     if (cache[local] != CSM_STRTAB_NONE)
         return cache[local];
@@ -711,8 +706,8 @@ static void job_merge(csm_builder *b, job *j)
     csm_dataset *ds = b->ds;
     for (size_t i = 0; i < j->n_months; i++) {
         size_t clash = SIZE_MAX;
-        csm_block *blk = csm_builder_block(b, j->months[i].month, j->file,
-                                           &clash);
+        csm_block *blk =
+            csm_builder_block(b, j->months[i].month, j->file, &clash);
         if (clash != SIZE_MAX) {
             char mb[CSM_DATE_BUFSZ];
             csm_loc loc = {.file = j->shown, .offset = -1};
@@ -729,8 +724,7 @@ static void job_merge(csm_builder *b, job *j)
         blk->rows = j->months[i].rows;
         j->months[i].block = blk;
     }
-    uint32_t *cache = csm_xmalloc((j->strs.n ? j->strs.n : 1) *
-                                  sizeof *cache);
+    uint32_t *cache = csm_xmalloc((j->strs.n ? j->strs.n : 1) * sizeof *cache);
     for (uint32_t i = 0; i < j->strs.n; i++)
         cache[i] = CSM_STRTAB_NONE;
     bool too_many = false;
@@ -1029,8 +1023,7 @@ csm_error csm_load_snapshot_mem(csm_builder *b, const char *data, size_t len,
     j.name_month = month;
     j.file = csm_dataset_add_file(b->ds, name, month);
     csm_csv_options opt = {0};
-    j.rc = csm_csv_read_buffer(data, len, name, &opt, on_record, &j,
-                               &j.diags);
+    j.rc = csm_csv_read_buffer(data, len, name, &opt, on_record, &j, &j.diags);
     if (j.rc == CSM_OK && j.have_header && j.rows == 0) {
         csm_loc loc = {.file = name, .line = 1, .offset = 0};
         csm_diags_add(&j.diags, CSM_SEV_ERROR, "header-only", &loc,

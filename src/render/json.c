@@ -26,8 +26,8 @@ static void put_string(csm_json *j, const char *s)
         unsigned char c = (unsigned char)*p;
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
-        if (p > run && fwrite(run, 1, (size_t)(p - run), j->out) !=
-                           (size_t)(p - run))
+        if (p > run &&
+            fwrite(run, 1, (size_t)(p - run), j->out) != (size_t)(p - run))
             j->failed = true;
         char esc[8];
         switch (c) {

@@ -19,9 +19,8 @@ static void w_header(const csm_metrics *m, const csm_diags *d, csm_json *j)
     csm_json_month(j, "month", csm_dataset_month(ds, m->report_month));
     csm_json_string(j, "currency", ds->currency);
     csm_json_int(j, "currency_decimals", ds->decimals);
-    csm_json_string(j, "source", ds->source == CSM_SOURCE_PERIODS
-                                     ? "periods"
-                                     : "snapshots");
+    csm_json_string(j, "source",
+                    ds->source == CSM_SOURCE_PERIODS ? "periods" : "snapshots");
     csm_json_int(j, "customers", (int64_t)ds->n_customers);
     csm_json_array_inline(j, "months");
     for (int k = 0; k < ds->n_months; k++)
@@ -51,10 +50,10 @@ static void w_bridge(const csm_metrics *m, const csm_diags *d, csm_json *j)
         csm_json_month(j, "month", b->month);
         csm_json_bool(j, "opening_balance", b->opening_balance);
         bridge_fields(j, &b->amount);
-        csm_bridge_amounts l = {b->logos.opening,     b->logos.new_,
+        csm_bridge_amounts l = {b->logos.opening,      b->logos.new_,
                                 b->logos.reactivation, b->logos.expansion,
-                                b->logos.contraction, b->logos.churn,
-                                b->logos.fx,          b->logos.closing};
+                                b->logos.contraction,  b->logos.churn,
+                                b->logos.fx,           b->logos.closing};
         csm_json_object_inline(j, "logos");
         bridge_fields(j, &l);
         csm_json_end(j);
@@ -63,8 +62,8 @@ static void w_bridge(const csm_metrics *m, const csm_diags *d, csm_json *j)
     csm_json_end(j);
 }
 
-static void retention_obj(csm_json *j, const char *key,
-                          const csm_retention *r, bool inline_obj)
+static void retention_obj(csm_json *j, const char *key, const csm_retention *r,
+                          bool inline_obj)
 {
     if (r->base_logos < 0) {
         csm_json_null(j, key);
@@ -174,8 +173,7 @@ static void w_data_quality(const csm_metrics *m, const csm_diags *d,
     for (size_t i = 0; i < d->n_rules; i++) {
         csm_json_object_inline(j, NULL);
         csm_json_string(j, "rule", d->rules[i].rule);
-        csm_json_string(j, "severity",
-                        csm_severity_name(d->rules[i].severity));
+        csm_json_string(j, "severity", csm_severity_name(d->rules[i].severity));
         csm_json_int(j, "count", (int64_t)d->rules[i].count);
         csm_json_end(j);
     }
@@ -298,10 +296,13 @@ static void w_restatements(const csm_metrics *m, const csm_diags *d,
 static const struct {
     void (*write)(const csm_metrics *m, const csm_diags *d, csm_json *j);
 } sections[] = {
-    {w_header}, {w_bridge}, {w_retention},
+    {w_header},
+    {w_bridge},
+    {w_retention},
     {csm_json_write_retention_methods},
     {csm_json_write_renewals},
-    {w_cohorts}, {w_ttfv},
+    {w_cohorts},
+    {w_ttfv},
     {csm_json_write_health},
     {csm_json_write_at_risk},
     {csm_json_write_unit_economics},
@@ -309,7 +310,8 @@ static const struct {
     {csm_json_write_churn_reasons},
     {w_restatements},
     {w_trends},
-    {w_policies}, {w_data_quality},
+    {w_policies},
+    {w_data_quality},
 };
 
 csm_error csm_metrics_write_json(const csm_metrics *m, const csm_diags *diag,

@@ -565,8 +565,8 @@ static void notes_block(csm_pdf *p, const csm_block *b)
          * flows line by line). */
         size_t lines = 0;
         for (size_t q = 0, nx; q < len && lines < 64; q += nx) {
-            csm_pdf_wrap_line(p, s + q, width(p) - indent, CSM_PDF_REGULAR,
-                              fs, &nx);
+            csm_pdf_wrap_line(p, s + q, width(p) - indent, CSM_PDF_REGULAR, fs,
+                              &nx);
             lines++;
             if (nx == 0)
                 break;

@@ -329,8 +329,8 @@ static double capped_total(const double *natural, const double *minimum,
 }
 
 bool csm_pdf_column_widths(const double *natural, const double *minimum,
-                           const bool *shrinkable, const double *hint,
-                           size_t n, double avail, double *out)
+                           const bool *shrinkable, const double *hint, size_t n,
+                           double avail, double *out)
 {
     double sum = 0, hints = 0, widest = 0;
     for (size_t i = 0; i < n; i++) {

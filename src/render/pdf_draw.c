@@ -232,9 +232,9 @@ csm_rgb csm_pdf_series_colour(const csm_style *st, const csm_series *s,
 {
     size_t k = s && s->palette >= 0 ? (size_t)s->palette : i;
     csm_rgb base = st->series[k % CSM_STYLE_SERIES];
-    return s && s->tone != CSM_TONE_NONE ? csm_pdf_tone_colour(st, s->tone,
-                                                                base)
-                                         : base;
+    return s && s->tone != CSM_TONE_NONE
+               ? csm_pdf_tone_colour(st, s->tone, base)
+               : base;
 }
 
 csm_rgb csm_pdf_tone_colour(const csm_style *st, csm_cell_tone t, csm_rgb dflt)
@@ -897,9 +897,9 @@ void csm_pdf_heatmap_geom(csm_pdf *p, const csm_heatmap *h, double w,
                                   CSM_PDF_REGULAR, fs));
     /* The row axis title sits in the corner above the row labels. */
     if (h->row_title && *h->row_title)
-        widest = fmax(widest, csm_pdf_width(p, h->row_title,
-                                            strlen(h->row_title),
-                                            CSM_PDF_BOLD, fs));
+        widest =
+            fmax(widest, csm_pdf_width(p, h->row_title, strlen(h->row_title),
+                                       CSM_PDF_BOLD, fs));
     g->label_w = fmin(widest + 8, w * 0.3);
     size_t nc = h->n_cols ? h->n_cols : 1;
     g->cell_w = fmin((w - g->label_w) / (double)nc, 56);
@@ -949,9 +949,8 @@ void csm_pdf_draw_heatmap_rows(csm_pdf *p, const csm_heatmap *h,
     for (size_t c = 0; c < h->n_cols; c++)
         if (c % g->stride == 0)
             csm_pdf_text_fit(p, cx + ((double)c + 0.5) * g->cell_w, label_y,
-                             g->cell_w * (double)g->stride - 2,
-                             CSM_PDF_CENTER, h->col_labels[c], CSM_PDF_REGULAR,
-                             fs, st->muted);
+                             g->cell_w * (double)g->stride - 2, CSM_PDF_CENTER,
+                             h->col_labels[c], CSM_PDF_REGULAR, fs, st->muted);
     double y = y_top - g->header_h;
     for (size_t r = first; r < first + count && !p->error; r++) {
         csm_pdf_text_fit(p, x, y - g->cell_h / 2 - fs * 0.35, g->label_w - 6,

@@ -120,7 +120,7 @@ typedef struct csm_pdf_heat_geom {
     double label_w, cell_w, cell_h, header_h, legend_h, font;
     double title_h; /* line of the column axis title (in header_h), or 0 */
     double width;   /* the width the geometry was made for */
-    size_t stride; /* label every stride-th column */
+    size_t stride;  /* label every stride-th column */
 } csm_pdf_heat_geom;
 void csm_pdf_heatmap_geom(csm_pdf *p, const csm_heatmap *h, double w,
                           csm_pdf_heat_geom *g);

@@ -704,7 +704,8 @@ static double cell_width(const xctx *c, const csm_cell *cell)
         return number_width(cell->v.d, clamp_dec(cell->decimals), false);
     case CSM_CELL_POINTS:
         return number_width(cell->v.d * 100.0, clamp_dec(cell->decimals),
-                            false) + 3;
+                            false) +
+               3;
     case CSM_CELL_DATE:
         return 10;
     case CSM_CELL_MONTH:

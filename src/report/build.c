@@ -56,8 +56,7 @@ static const csm_opt_spec onboarding_opts[] = {
      "most recent signup quarters in the table"},
 };
 static const csm_opt_spec health_opts[] = {
-    {"months", CSM_OPT_INT, 2, 60, NULL, "13",
-     "months of band distribution"},
+    {"months", CSM_OPT_INT, 2, 60, NULL, "13", "months of band distribution"},
     {"top", CSM_OPT_INT, 0, 500, NULL, "15",
      "at-risk accounts listed, largest MRR first"},
 };
@@ -79,9 +78,14 @@ static const csm_opt_spec restatements_opts[] = {
      "restated figures and customers listed"},
 };
 
-#define SPEC(id, reports, title, opts, doc)                                   \
-    {id, reports, title, opts, sizeof opts / sizeof *opts, doc}
-#define SPEC0(id, reports, title, doc) {id, reports, title, NULL, 0, doc}
+#define SPEC(id, reports, title, opts, doc)                                    \
+    {                                                                          \
+        id, reports, title, opts, sizeof opts / sizeof *opts, doc              \
+    }
+#define SPEC0(id, reports, title, doc)                                         \
+    {                                                                          \
+        id, reports, title, NULL, 0, doc                                       \
+    }
 
 const csm_section_spec csm_section_specs[] = {
     SPEC0("headline", " board ", "Headline",
@@ -92,8 +96,8 @@ const csm_section_spec csm_section_specs[] = {
          "NRR, GRR and logo retention over 1, 3 and 12 months"),
     SPEC0("definitions", " board at-risk reconcile ", "Definitions",
           "every policy in force"),
-    SPEC("data_quality", " board at-risk reconcile ", "Data quality",
-         dq_opts, "files read, rows skipped, warnings"),
+    SPEC("data_quality", " board at-risk reconcile ", "Data quality", dq_opts,
+         "files read, rows skipped, warnings"),
     SPEC0("at_risk_summary", " at-risk ", "Cohort summary",
           "size, MRR at risk, save rate, MRR lost, recovery, green baseline"),
     SPEC0("at_risk_states", " at-risk ", "States by month",
@@ -132,26 +136,39 @@ const csm_section_spec csm_section_specs[] = {
          "churned MRR by reason and category, churns without a reason"),
     SPEC("referrals", " board ", "Referrals", referrals_opts,
          "referral rate with intervals, referred customers"),
-    SPEC("restatements", " board reconcile ", "Restatements",
-         restatements_opts, "figures changed since an earlier run"),
+    SPEC("restatements", " board reconcile ", "Restatements", restatements_opts,
+         "figures changed since an earlier run"),
 };
 const size_t csm_n_section_specs =
     sizeof csm_section_specs / sizeof *csm_section_specs;
 
 /* Builders in the same order as the specs. */
 static const csm_section_builder builders[] = {
-    csm_build_headline,    csm_build_bridge,       csm_build_retention,
-    csm_build_definitions, csm_build_data_quality,
-    csm_build_at_risk_summary,   csm_build_at_risk_states,
-    csm_build_at_risk_mrr,       csm_build_at_risk_survival,
-    csm_build_at_risk_customers, csm_build_at_risk_tracking,
-    csm_build_at_risk_rolling,   csm_build_at_risk_definitions,
-    csm_build_reconcile_summary, csm_build_reconcile_ledger,
-    csm_build_reconcile_billing, csm_build_reconcile_definitions,
-    csm_build_renewals,    csm_build_cohorts,
-    csm_build_onboarding,  csm_build_health,
-    csm_build_economics,   csm_build_churn_reasons,
-    csm_build_referrals,   csm_build_restatements,
+    csm_build_headline,
+    csm_build_bridge,
+    csm_build_retention,
+    csm_build_definitions,
+    csm_build_data_quality,
+    csm_build_at_risk_summary,
+    csm_build_at_risk_states,
+    csm_build_at_risk_mrr,
+    csm_build_at_risk_survival,
+    csm_build_at_risk_customers,
+    csm_build_at_risk_tracking,
+    csm_build_at_risk_rolling,
+    csm_build_at_risk_definitions,
+    csm_build_reconcile_summary,
+    csm_build_reconcile_ledger,
+    csm_build_reconcile_billing,
+    csm_build_reconcile_definitions,
+    csm_build_renewals,
+    csm_build_cohorts,
+    csm_build_onboarding,
+    csm_build_health,
+    csm_build_economics,
+    csm_build_churn_reasons,
+    csm_build_referrals,
+    csm_build_restatements,
 };
 
 _Static_assert(sizeof builders / sizeof *builders ==
@@ -183,9 +200,8 @@ static const char *const month_names[12] = {
     "January", "February", "March",     "April",   "May",      "June",
     "July",    "August",   "September", "October", "November", "December"};
 
-csm_error csm_report_build(const csm_report_def *def,
-                           const csm_build_ctx *ctx, csm_report **out,
-                           csm_diags *diag)
+csm_error csm_report_build(const csm_report_def *def, const csm_build_ctx *ctx,
+                           csm_report **out, csm_diags *diag)
 {
     (void)diag;
     const csm_dataset *ds = ctx->ds;
@@ -244,8 +260,7 @@ csm_tile *csm_tile_from_series(csm_block *b, const char *label,
     int rm = ctx->m->report_month;
     csm_tile *t = csm_block_tile(b, label);
     t->higher_is_better = higher_better;
-    csm_ratio now = fn(ctx, rm), prev = fn(ctx, rm - 1),
-              ago = fn(ctx, rm - 12);
+    csm_ratio now = fn(ctx, rm), prev = fn(ctx, rm - 1), ago = fn(ctx, rm - 12);
     csm_cell (*make)(csm_ratio) = NULL;
     switch (kind) {
     case CSM_CELL_MONEY:

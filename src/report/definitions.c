@@ -57,8 +57,8 @@ static bool word_in(const char *words, const char *w)
 }
 
 /* Returns NULL when value suits the option, else what was expected. */
-static const char *check_value(const csm_opt_spec *o, const char *v,
-                               char *buf, size_t n)
+static const char *check_value(const csm_opt_spec *o, const char *v, char *buf,
+                               size_t n)
 {
     switch (o->type) {
     case CSM_OPT_INT: {
@@ -108,10 +108,9 @@ void csm_report_def_free(csm_report_def *d)
     free(d);
 }
 
-csm_error csm_report_def_parse(const char *name, const char *text,
-                               size_t len, const csm_section_spec *specs,
-                               size_t n_specs, csm_report_def **out,
-                               csm_diags *diag)
+csm_error csm_report_def_parse(const char *name, const char *text, size_t len,
+                               const csm_section_spec *specs, size_t n_specs,
+                               csm_report_def **out, csm_diags *diag)
 {
     *out = NULL;
     size_t before = csm_diags_errors(diag);
@@ -157,10 +156,9 @@ csm_error csm_report_def_parse(const char *name, const char *text,
                 if (!spec) {
                     csm_strbuf known = {0};
                     for (size_t i = 0; i < n_specs; i++)
-                        if (!d->report ||
-                            strstr(specs[i].reports, d->report))
-                            csm_strbuf_printf(&known, "%s%s", known.len ? ", "
-                                                                        : "",
+                        if (!d->report || strstr(specs[i].reports, d->report))
+                            csm_strbuf_printf(&known, "%s%s",
+                                              known.len ? ", " : "",
                                               specs[i].id);
                     csm_diags_add(diag, CSM_SEV_ERROR, "report-section", &loc,
                                   "unknown section \"%s\" (expected one of: "
@@ -171,8 +169,8 @@ csm_error csm_report_def_parse(const char *name, const char *text,
                     cur = NULL;
                 } else {
                     char key[80];
-                    snprintf(key, sizeof key, " %s ", d->report ? d->report
-                                                                : "");
+                    snprintf(key, sizeof key, " %s ",
+                             d->report ? d->report : "");
                     if (d->report && !strstr(spec->reports, key))
                         csm_diags_add(diag, CSM_SEV_ERROR, "report-section",
                                       &loc,
@@ -240,9 +238,9 @@ csm_error csm_report_def_parse(const char *name, const char *text,
                                       &loc, "%s = \"%s\" (expected %s)", key,
                                       val, want);
                     } else {
-                        cur->options = csm_xreallocarray(
-                            cur->options, cur->n_options + 1,
-                            sizeof *cur->options);
+                        cur->options =
+                            csm_xreallocarray(cur->options, cur->n_options + 1,
+                                              sizeof *cur->options);
                         cur->options[cur->n_options++] = (csm_def_option){
                             csm_xstrdup(key), csm_xstrdup(val), lineno};
                     }
@@ -281,8 +279,7 @@ csm_error csm_report_def_load(const char *path, const csm_section_spec *specs,
     if (!fp) {
         csm_loc loc = {.file = path, .offset = -1};
         csm_diags_add(diag, CSM_SEV_ERROR, "io", &loc,
-                      "cannot read the report definition: %s",
-                      strerror(errno));
+                      "cannot read the report definition: %s", strerror(errno));
         return CSM_EIO;
     }
     csm_strbuf b = {0};
@@ -291,14 +288,13 @@ csm_error csm_report_def_load(const char *path, const csm_section_spec *specs,
     while ((n = fread(buf, 1, sizeof buf, fp)) > 0 && b.len < (1u << 20))
         csm_strbuf_append(&b, buf, n);
     fclose(fp);
-    csm_error rc = csm_report_def_parse(path, csm_strbuf_str(&b), b.len,
-                                        specs, n_specs, out, diag);
+    csm_error rc = csm_report_def_parse(path, csm_strbuf_str(&b), b.len, specs,
+                                        n_specs, out, diag);
     csm_strbuf_free(&b);
     return rc;
 }
 
-static const csm_def_option *option(const csm_def_section *s,
-                                    const char *name)
+static const csm_def_option *option(const csm_def_section *s, const char *name)
 {
     for (size_t i = 0; i < s->n_options; i++)
         if (!strcmp(s->options[i].name, name))
@@ -307,8 +303,7 @@ static const csm_def_option *option(const csm_def_section *s,
 }
 
 const char *csm_def_option_text(const csm_def_section *s,
-                                const csm_section_spec *spec,
-                                const char *name)
+                                const csm_section_spec *spec, const char *name)
 {
     const csm_def_option *o = option(s, name);
     if (o)
@@ -317,8 +312,8 @@ const char *csm_def_option_text(const csm_def_section *s,
     return os && os->fallback ? os->fallback : "";
 }
 
-long csm_def_option_int(const csm_def_section *s,
-                        const csm_section_spec *spec, const char *name)
+long csm_def_option_int(const csm_def_section *s, const csm_section_spec *spec,
+                        const char *name)
 {
     return strtol(csm_def_option_text(s, spec, name), NULL, 10);
 }

@@ -244,8 +244,8 @@ static csm_block *new_block(csm_section *s, csm_block_kind kind,
 {
     if (s->n_blocks == s->cap_blocks) {
         s->cap_blocks = s->cap_blocks ? s->cap_blocks * 2 : 4;
-        s->blocks = csm_xreallocarray(s->blocks, s->cap_blocks,
-                                      sizeof *s->blocks);
+        s->blocks =
+            csm_xreallocarray(s->blocks, s->cap_blocks, sizeof *s->blocks);
     }
     csm_block *b = &s->blocks[s->n_blocks++];
     memset(b, 0, sizeof *b);
@@ -262,8 +262,8 @@ csm_block *csm_section_tiles(csm_section *s, const char *title)
 csm_tile *csm_block_tile(csm_block *b, const char *label)
 {
     size_t n = b->u.tiles.n_tiles;
-    b->u.tiles.tiles = csm_xreallocarray(b->u.tiles.tiles, n + 1,
-                                         sizeof *b->u.tiles.tiles);
+    b->u.tiles.tiles =
+        csm_xreallocarray(b->u.tiles.tiles, n + 1, sizeof *b->u.tiles.tiles);
     csm_tile *t = &b->u.tiles.tiles[n];
     memset(t, 0, sizeof *t);
     t->label = csm_xstrdup(label);
@@ -273,8 +273,7 @@ csm_tile *csm_block_tile(csm_block *b, const char *label)
     return t;
 }
 
-void csm_tile_spark(csm_tile *t, const double *v, const bool *defined,
-                    size_t n)
+void csm_tile_spark(csm_tile *t, const double *v, const bool *defined, size_t n)
 {
     free(t->spark);
     free(t->spark_defined);
@@ -299,10 +298,10 @@ void csm_table_column(csm_block *b, const char *id, const char *title,
                       csm_cell_kind kind, double width)
 {
     csm_table *t = &b->u.table;
-    t->columns = csm_xreallocarray(t->columns, t->n_columns + 1,
-                                   sizeof *t->columns);
-    t->columns[t->n_columns++] = (csm_column){
-        csm_xstrdup(id), csm_xstrdup(title), kind, width};
+    t->columns =
+        csm_xreallocarray(t->columns, t->n_columns + 1, sizeof *t->columns);
+    t->columns[t->n_columns++] =
+        (csm_column){csm_xstrdup(id), csm_xstrdup(title), kind, width};
 }
 
 void csm_table_row(csm_block *b, const csm_cell *cells)
@@ -347,8 +346,8 @@ csm_series *csm_chart_series(csm_block *b, const char *name,
 {
     csm_chart *c = &b->u.chart;
     size_t n = c->n_points;
-    c->series = csm_xreallocarray(c->series, c->n_series + 1,
-                                  sizeof *c->series);
+    c->series =
+        csm_xreallocarray(c->series, c->n_series + 1, sizeof *c->series);
     csm_series *s = &c->series[c->n_series++];
     memset(s, 0, sizeof *s);
     s->name = csm_xstrdup(name);
@@ -377,8 +376,8 @@ csm_block *csm_section_waterfall(csm_section *s, const char *title)
     return new_block(s, CSM_BLOCK_WATERFALL, title);
 }
 
-void csm_waterfall_step_add(csm_block *b, const char *label,
-                            csm_step_kind kind, int64_t amount)
+void csm_waterfall_step_add(csm_block *b, const char *label, csm_step_kind kind,
+                            int64_t amount)
 {
     csm_waterfall *w = &b->u.waterfall;
     w->steps = csm_xreallocarray(w->steps, w->n_steps + 1, sizeof *w->steps);
@@ -437,8 +436,8 @@ csm_block *csm_section_notes(csm_section *s, const char *title)
 void csm_notes_add(csm_block *b, const char *line)
 {
     size_t n = b->u.notes.n_lines;
-    b->u.notes.lines = csm_xreallocarray(b->u.notes.lines, n + 1,
-                                         sizeof *b->u.notes.lines);
+    b->u.notes.lines =
+        csm_xreallocarray(b->u.notes.lines, n + 1, sizeof *b->u.notes.lines);
     b->u.notes.lines[n] = csm_xstrdup(line);
     b->u.notes.n_lines = n + 1;
 }

@@ -25,8 +25,8 @@ static csm_ratio s_arr(const csm_build_ctx *ctx, int k)
     if (!in_range(ctx, k))
         return csm_ratio_undefined();
     /* ARR = 12 x MRR; exact in a double below 2^53 minor units. */
-    return csm_ratio_value(
-        12.0 * (double)ctx->m->bridge->months[k].amount.closing);
+    return csm_ratio_value(12.0 *
+                           (double)ctx->m->bridge->months[k].amount.closing);
 }
 
 static csm_ratio s_logos(const csm_build_ctx *ctx, int k)
@@ -135,8 +135,7 @@ static csm_ratio s_quick12(const csm_build_ctx *ctx, int k)
 }
 
 void csm_build_headline(csm_section *sec, const csm_def_section *def,
-                        const csm_section_spec *spec,
-                        const csm_build_ctx *ctx)
+                        const csm_section_spec *spec, const csm_build_ctx *ctx)
 {
     (void)def;
     (void)spec;
@@ -187,16 +186,16 @@ void csm_build_headline(csm_section *sec, const csm_def_section *def,
         csm_level_text(tv->level, lv);
         /* "28-41 days"; an upper limit the band never reaches is said in
          * words, not glued to the unit. */
-        const char *lo = md->lower.defined
-                             ? csm_format_number(md->lower.value,
-                                                 days_dec(md->lower.value), 0,
-                                                 b1)
-                             : CSM_FMT_NA;
+        const char *lo =
+            md->lower.defined
+                ? csm_format_number(md->lower.value, days_dec(md->lower.value),
+                                    0, b1)
+                : CSM_FMT_NA;
         if (md->upper.defined)
             t->note = csm_xasprintf(
                 "%s CI %s\xE2\x80\x93%s days, n = %zu", lv, lo,
-                csm_format_number(md->upper.value, days_dec(md->upper.value),
-                                  0, b2),
+                csm_format_number(md->upper.value, days_dec(md->upper.value), 0,
+                                  b2),
                 tv->overall.n);
         else
             t->note = csm_xasprintf("%s CI from %s days, upper limit not "
@@ -299,8 +298,7 @@ void csm_build_bridge(csm_section *sec, const csm_def_section *def,
         ys[3][i] = -(double)a->contraction / scale;
         ys[4][i] = -(double)a->churn / scale;
     }
-    csm_block *c = csm_section_chart(sec, "Monthly movements",
-                                     CSM_AXIS_MONEY);
+    csm_block *c = csm_section_chart(sec, "Monthly movements", CSM_AXIS_MONEY);
     csm_chart_x(c, (const char *const *)labels, NULL, n);
     static const char *const names[5] = {"New", "Reactivation", "Expansion",
                                          "Contraction", "Churn"};
@@ -321,12 +319,15 @@ void csm_build_bridge(csm_section *sec, const csm_def_section *def,
      * and customer counts are two tables: twelve columns of money do not
      * fit a portrait page without cutting figures. */
     csm_block *t = csm_section_table(sec, "Bridge by month", "bridge");
-    static const char *const cols[][2] = {
-        {"month", "Month"},         {"opening", "Opening"},
-        {"new", "New"},             {"reactivation", "Reactivation"},
-        {"expansion", "Expansion"}, {"contraction", "Contraction"},
-        {"churn", "Churn"},         {"fx", "FX"},
-        {"closing", "Closing"}};
+    static const char *const cols[][2] = {{"month", "Month"},
+                                          {"opening", "Opening"},
+                                          {"new", "New"},
+                                          {"reactivation", "Reactivation"},
+                                          {"expansion", "Expansion"},
+                                          {"contraction", "Contraction"},
+                                          {"churn", "Churn"},
+                                          {"fx", "FX"},
+                                          {"closing", "Closing"}};
     for (size_t k = 0; k < sizeof cols / sizeof *cols; k++)
         csm_table_column(t, cols[k][0], cols[k][1],
                          k == 0 ? CSM_CELL_TEXT : CSM_CELL_MONEY, 0);
@@ -364,11 +365,14 @@ void csm_build_bridge(csm_section *sec, const csm_def_section *def,
 
     csm_block *lt =
         csm_section_table(sec, "Customers by month", "bridge_logos");
-    static const char *const lcols[][2] = {
-        {"month", "Month"},           {"opening", "Opening"},
-        {"new", "New"},               {"reactivation", "Reactivated"},
-        {"expansion", "Expanded"},    {"contraction", "Contracted"},
-        {"churn", "Churned"},         {"closing", "Closing"}};
+    static const char *const lcols[][2] = {{"month", "Month"},
+                                           {"opening", "Opening"},
+                                           {"new", "New"},
+                                           {"reactivation", "Reactivated"},
+                                           {"expansion", "Expanded"},
+                                           {"contraction", "Contracted"},
+                                           {"churn", "Churned"},
+                                           {"closing", "Closing"}};
     for (size_t k = 0; k < sizeof lcols / sizeof *lcols; k++)
         csm_table_column(lt, lcols[k][0], lcols[k][1],
                          k == 0 ? CSM_CELL_TEXT : CSM_CELL_INT, 0);
@@ -434,11 +438,11 @@ static void retention_trends(csm_section *sec, const csm_build_ctx *ctx)
     for (int s = 0; s < 3; s++) {
         const csm_series_trend *x = &tr->series[ts[s]];
         const csm_trend *f = &x->fit;
-        csm_cell_tone tone =
-            !f->defined                         ? CSM_TONE_MUTED
-            : f->verdict == CSM_TREND_IMPROVING ? CSM_TONE_GOOD
-            : f->verdict == CSM_TREND_DECLINING ? CSM_TONE_BAD
-                                                : CSM_TONE_NONE;
+        csm_cell_tone tone = !f->defined ? CSM_TONE_MUTED
+                             : f->verdict == CSM_TREND_IMPROVING ? CSM_TONE_GOOD
+                             : f->verdict == CSM_TREND_DECLINING
+                                 ? CSM_TONE_BAD
+                                 : CSM_TONE_NONE;
         csm_cell row[9] = {
             csm_cell_text(names[s]),
             csm_cell_tone_set(
@@ -515,16 +519,16 @@ static void nrr_methods_tables(csm_section *sec, const csm_build_ctx *ctx)
            "and churn, over the start. Monthly average: the months' retained "
            "MRR over their openings.");
 
-    csm_block *d = csm_section_table(sec, "Why the methods differ",
-                                     "nrr_difference");
+    csm_block *d =
+        csm_section_table(sec, "Why the methods differ", "nrr_difference");
     csm_table_column(d, "window", "Window", CSM_CELL_TEXT, 0);
     csm_table_column(d, "fx", "FX", CSM_CELL_POINTS, 0);
     csm_table_column(d, "churned_and_returned", "Churned and returned",
                      CSM_CELL_POINTS, 0);
     csm_table_column(d, "returned_from_before", "Returned from before",
                      CSM_CELL_POINTS, 0);
-    csm_table_column(d, "won_in_window", "Won in the window",
-                     CSM_CELL_POINTS, 0);
+    csm_table_column(d, "won_in_window", "Won in the window", CSM_CELL_POINTS,
+                     0);
     csm_table_column(d, "total", "Total difference", CSM_CELL_POINTS, 0);
     for (int w = 0; w < CSM_RETENTION_WINDOWS; w++) {
         const csm_nrr_window *x = &nm->window[w];
@@ -532,10 +536,8 @@ static void nrr_methods_tables(csm_section *sec, const csm_build_ctx *ctx)
         csm_cell row[6] = {
             csm_cell_text(wn[w]),
             x->fits ? csm_cell_points(k->fx) : csm_cell_na(),
-            x->fits ? csm_cell_points(k->churned_and_returned)
-                    : csm_cell_na(),
-            x->fits ? csm_cell_points(k->returned_from_before)
-                    : csm_cell_na(),
+            x->fits ? csm_cell_points(k->churned_and_returned) : csm_cell_na(),
+            x->fits ? csm_cell_points(k->returned_from_before) : csm_cell_na(),
             x->fits ? csm_cell_points(k->won_in_window) : csm_cell_na(),
             x->fits ? csm_cell_tone_set(csm_cell_points(x->difference),
                                         CSM_TONE_STRONG)
@@ -611,8 +613,7 @@ static void quick_ratio_chart(csm_section *sec, const csm_build_ctx *ctx,
     csm_table_column(t, "losses", "Losses", CSM_CELL_MONEY, 0);
     csm_table_column(t, "quick_ratio", "Quick ratio", CSM_CELL_NUMBER, 0);
     csm_table_column(t, "gains_t12", "Gains, 12 months", CSM_CELL_MONEY, 0);
-    csm_table_column(t, "losses_t12", "Losses, 12 months", CSM_CELL_MONEY,
-                     0);
+    csm_table_column(t, "losses_t12", "Losses, 12 months", CSM_CELL_MONEY, 0);
     csm_table_column(t, "quick_ratio_t12", "Quick ratio, 12 months",
                      CSM_CELL_NUMBER, 0);
     char mb[CSM_DATE_BUFSZ];
@@ -637,8 +638,7 @@ static void quick_ratio_chart(csm_section *sec, const csm_build_ctx *ctx,
 }
 
 void csm_build_retention(csm_section *sec, const csm_def_section *def,
-                         const csm_section_spec *spec,
-                         const csm_build_ctx *ctx)
+                         const csm_section_spec *spec, const csm_build_ctx *ctx)
 {
     const csm_retention_result *r = ctx->m->retention;
     int rm = ctx->m->report_month;
@@ -665,8 +665,8 @@ void csm_build_retention(csm_section *sec, const csm_def_section *def,
             y[s][i] = d[s][i] ? v[s].value : 0.0;
         }
     }
-    csm_block *c = csm_section_chart(sec, "Trailing 12-month retention",
-                                     CSM_AXIS_RATE);
+    csm_block *c =
+        csm_section_chart(sec, "Trailing 12-month retention", CSM_AXIS_RATE);
     csm_chart_x(c, (const char *const *)labels, NULL, n);
     static const char *const names[3] = {"NRR", "GRR", "Logo retention"};
     for (int s = 0; s < 3; s++)
@@ -674,8 +674,8 @@ void csm_build_retention(csm_section *sec, const csm_def_section *def,
     /* The verdicts in the caption: what a reader takes from the lines. */
     {
         const csm_trends *tr = ctx->m->trends;
-        static const csm_trend_series ts[3] = {
-            CSM_TREND_NRR, CSM_TREND_GRR, CSM_TREND_LOGO_RETENTION};
+        static const csm_trend_series ts[3] = {CSM_TREND_NRR, CSM_TREND_GRR,
+                                               CSM_TREND_LOGO_RETENTION};
         char *v[3] = {NULL, NULL, NULL};
         for (int s = 0; s < 3 && tr; s++)
             v[s] = csm_trend_text(&tr->series[ts[s]]);
@@ -697,8 +697,9 @@ void csm_build_retention(csm_section *sec, const csm_def_section *def,
         free(d[s]);
     }
 
-    csm_block *t = csm_section_table(sec, "Retention windows to the report "
-                                          "month",
+    csm_block *t = csm_section_table(sec,
+                                     "Retention windows to the report "
+                                     "month",
                                      "retention");
     csm_table_column(t, "window", "Window", CSM_CELL_TEXT, 0);
     csm_table_column(t, "from", "From", CSM_CELL_TEXT, 0);
@@ -714,8 +715,7 @@ void csm_build_retention(csm_section *sec, const csm_def_section *def,
         bool fits = x->base_logos >= 0;
         csm_cell row[8] = {
             csm_cell_text(wn[w]),
-            fits ? csm_cell_text(csm_month_format(x->from, mb))
-                 : csm_cell_na(),
+            fits ? csm_cell_text(csm_month_format(x->from, mb)) : csm_cell_na(),
             fits ? csm_cell_int(x->base_logos) : csm_cell_na(),
             fits ? csm_cell_int(x->retained_logos) : csm_cell_na(),
             fits ? csm_cell_money(x->base_mrr) : csm_cell_na(),
@@ -740,13 +740,13 @@ void csm_build_retention(csm_section *sec, const csm_def_section *def,
         snprintf(id, sizeof id, "retention_%s",
                  csm_group_kind_name((csm_group_kind)g));
         csm_block *gt = csm_section_table(sec, gtitle[g], id);
-        static const char *const gname[CSM_GROUP_KINDS] = {
-            "Segment", "Plan", "Signup quarter"};
+        static const char *const gname[CSM_GROUP_KINDS] = {"Segment", "Plan",
+                                                           "Signup quarter"};
         csm_table_column(gt, "group", gname[g], CSM_CELL_TEXT, 0);
         csm_table_column(gt, "base_logos", "Base customers", CSM_CELL_INT, 0);
         csm_table_column(gt, "base_mrr", "Base MRR", CSM_CELL_MONEY, 0);
-        csm_table_column(gt, "logo_retention", "Logo retention",
-                         CSM_CELL_RATE, 0);
+        csm_table_column(gt, "logo_retention", "Logo retention", CSM_CELL_RATE,
+                         0);
         csm_table_column(gt, "grr", "GRR", CSM_CELL_RATE, 0);
         csm_table_column(gt, "nrr", "NRR", CSM_CELL_RATE, 0);
         size_t empty = 0;

@@ -543,15 +543,40 @@ static csm_cell_kind restated_kind(const char *metric)
 {
     const char *leaf = strrchr(metric, '.');
     leaf = leaf ? leaf + 1 : metric;
-    static const char *const money[] = {
-        "opening", "new", "reactivation", "expansion", "contraction",
-        "churn", "fx", "closing", "gains", "losses", "cac", "crc", "ltv",
-        "arpa", "acquisition_cost", "retention_cost", "new_excluded",
-        "fx_excluded", "opening_sum", "retained_sum"};
-    static const char *const rates[] = {
-        "nrr", "grr", "logo_retention", "quick_ratio", "quick_ratio_t12",
-        "auc", "precision", "recall", "lo", "hi", "difference",
-        "churned_and_returned", "returned_from_before", "won_in_window"};
+    static const char *const money[] = {"opening",
+                                        "new",
+                                        "reactivation",
+                                        "expansion",
+                                        "contraction",
+                                        "churn",
+                                        "fx",
+                                        "closing",
+                                        "gains",
+                                        "losses",
+                                        "cac",
+                                        "crc",
+                                        "ltv",
+                                        "arpa",
+                                        "acquisition_cost",
+                                        "retention_cost",
+                                        "new_excluded",
+                                        "fx_excluded",
+                                        "opening_sum",
+                                        "retained_sum"};
+    static const char *const rates[] = {"nrr",
+                                        "grr",
+                                        "logo_retention",
+                                        "quick_ratio",
+                                        "quick_ratio_t12",
+                                        "auc",
+                                        "precision",
+                                        "recall",
+                                        "lo",
+                                        "hi",
+                                        "difference",
+                                        "churned_and_returned",
+                                        "returned_from_before",
+                                        "won_in_window"};
     bool in_logos = strstr(metric, ".logos.") != NULL;
     for (size_t i = 0; i < sizeof money / sizeof *money; i++)
         if (!strcmp(leaf, money[i]))
@@ -579,8 +604,7 @@ static csm_cell restated_cell(csm_cell_kind kind, const char *json)
     if (kind == CSM_CELL_MONEY || kind == CSM_CELL_INT) {
         long long v = strtoll(json, &end, 10);
         if (*json && !*end)
-            return kind == CSM_CELL_MONEY ? csm_cell_money(v)
-                                          : csm_cell_int(v);
+            return kind == CSM_CELL_MONEY ? csm_cell_money(v) : csm_cell_int(v);
     } else if (kind == CSM_CELL_RATE) {
         double v = strtod(json, &end);
         if (*json && !*end)

@@ -166,10 +166,10 @@ void csm_build_data_quality(csm_section *sec, const csm_def_section *def,
         const csm_diag *g = &d->items[i];
         if (g->severity != CSM_SEV_WARNING)
             continue;
-        char *where = g->line > 0
-                          ? csm_xasprintf("%s:%ld", g->file ? g->file : "",
-                                          g->line)
-                          : csm_xstrdup(g->file ? g->file : "");
+        char *where =
+            g->line > 0
+                ? csm_xasprintf("%s:%ld", g->file ? g->file : "", g->line)
+                : csm_xstrdup(g->file ? g->file : "");
         csm_cell row[3] = {csm_cell_text(where), csm_cell_text(g->rule),
                            csm_cell_text(g->message)};
         free(where);

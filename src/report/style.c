@@ -22,12 +22,19 @@ typedef struct key_def {
     double lo, hi;
 } key_def;
 
-#define C(sec, name, m) {sec, name, K_COLOR, offsetof(csm_style, m), 0, 0, 0}
-#define T(sec, name, m)                                                       \
-    {sec, name, K_TEXT, offsetof(csm_style, m),                               \
-     sizeof(((csm_style *)0)->m), 0, 0}
-#define N(sec, name, m, lo, hi)                                               \
-    {sec, name, K_NUMBER, offsetof(csm_style, m), 0, lo, hi}
+#define C(sec, name, m)                                                        \
+    {                                                                          \
+        sec, name, K_COLOR, offsetof(csm_style, m), 0, 0, 0                    \
+    }
+#define T(sec, name, m)                                                        \
+    {                                                                          \
+        sec, name, K_TEXT, offsetof(csm_style, m),                             \
+            sizeof(((csm_style *)0)->m), 0, 0                                  \
+    }
+#define N(sec, name, m, lo, hi)                                                \
+    {                                                                          \
+        sec, name, K_NUMBER, offsetof(csm_style, m), 0, lo, hi                 \
+    }
 
 static const key_def keys[] = {
     C("palette", "primary", primary),
@@ -239,8 +246,7 @@ csm_error csm_style_parse(csm_style *s, const char *name, const char *text,
                                   section);
                 else if (want)
                     csm_diags_add(diag, CSM_SEV_ERROR, "style-value", &loc,
-                                  "%s = \"%s\" (expected %s)", key, val,
-                                  want);
+                                  "%s = \"%s\" (expected %s)", key, val, want);
             }
         }
         free(line);

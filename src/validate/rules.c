@@ -22,8 +22,7 @@ void csm_validate_row(const csm_row_facts *row, const csm_loc *loc,
                       csm_date_format(row->term_end, a),
                       csm_date_format(row->contract_start, b));
     }
-    if (row->contract_start != CSM_NO_DATE &&
-        row->first_value != CSM_NO_DATE &&
+    if (row->contract_start != CSM_NO_DATE && row->first_value != CSM_NO_DATE &&
         row->first_value < row->contract_start) {
         csm_loc l = *loc;
         l.column = "first_value_date";

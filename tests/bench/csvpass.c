@@ -37,8 +37,7 @@ static int pass(const char *path)
     static char buf[256 * 1024];
     ssize_t n;
     while ((n = read(fd, buf, sizeof buf)) > 0)
-        if (csv_parse(&p, buf, (size_t)n, on_field, on_row, NULL) !=
-            (size_t)n)
+        if (csv_parse(&p, buf, (size_t)n, on_field, on_row, NULL) != (size_t)n)
             break;
     csv_fini(&p, on_field, on_row, NULL);
     csv_free(&p);

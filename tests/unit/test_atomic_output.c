@@ -85,8 +85,8 @@ static void set_write(const report_set *s, const char *dir)
 
 static void synth(const char *seed, const char *out)
 {
-    const char *a[] = {"synth", "--customers", "2000", "--months", "36",
-                       "--seed", seed, "--out", out, NULL};
+    const char *a[] = {"synth",  "--customers", "2000",  "--months", "36",
+                       "--seed", seed,          "--out", out,        NULL};
     tp_result r;
     tp_run(a, NULL, &r);
     if (r.status != 0)
@@ -104,9 +104,9 @@ static double now_ms(void)
 
 static void sleep_ms(double ms)
 {
-    struct timespec ts = {(time_t)(ms / 1e3),
-                          (long)((ms - (double)(time_t)(ms / 1e3) * 1e3) *
-                                 1e6)};
+    struct timespec ts = {
+        (time_t)(ms / 1e3),
+        (long)((ms - (double)(time_t)(ms / 1e3) * 1e3) * 1e6)};
     nanosleep(&ts, NULL);
 }
 
@@ -136,8 +136,8 @@ typedef struct outcome {
 /* Checks dir after an interrupted run: every visible file is a complete
  * old or new one; with `prev`, no old file disappeared.  Counts (and
  * removes) the hidden temporaries left. */
-static void check_folder(const char *dir, const report_set *old_set,
-                         bool prev, const report_set *new_set, outcome *o)
+static void check_folder(const char *dir, const report_set *old_set, bool prev,
+                         const report_set *new_set, outcome *o)
 {
     char *names;
     int n = tp_count_entries(dir, &names);
@@ -159,8 +159,8 @@ static void check_folder(const char *dir, const report_set *old_set,
             fprintf(stderr, "unexpected file %s\n", p);
             fail();
         }
-        bool is_new = len == new_set->len[i] &&
-                      memcmp(bytes, new_set->data[i], len) == 0;
+        bool is_new =
+            len == new_set->len[i] && memcmp(bytes, new_set->data[i], len) == 0;
         int k = set_find(old_set, t);
         bool is_old = prev && k >= 0 && len == old_set->len[k] &&
                       memcmp(bytes, old_set->data[k], len) == 0;
@@ -209,8 +209,9 @@ static int setup(void **state)
     report_set *sets[2] = {&f->old_set, &f->new_set};
     for (int i = 0; i < 2; i++) {
         char *out = csm_xasprintf("%s/ref-%d", f->tmp, i);
-        const char *a[] = {"report", "board", "--data", datas[i], "--out",
-                           out, "--format", "pdf,xlsx,json", NULL};
+        const char *a[] = {"report",   "board",         "--data",
+                           datas[i],   "--out",         out,
+                           "--format", "pdf,xlsx,json", NULL};
         tp_opts o = {.epoch = EPOCH};
         tp_result r;
         double t0 = now_ms();
@@ -228,8 +229,9 @@ static int setup(void **state)
     char *cal = csm_xasprintf("%s/calibrate", f->tmp);
     char *mk = csm_xasprintf("mkdir -p '%s'", cal);
     assert_int_equal(system(mk), 0);
-    const char *a[] = {"report", "board", "--data", f->data_new, "--out", cal,
-                       "--format", "pdf,xlsx,json", "--quiet", NULL};
+    const char *a[] = {"report",  "board", "--data",   f->data_new,
+                       "--out",   cal,     "--format", "pdf,xlsx,json",
+                       "--quiet", NULL};
     tp_opts o = {.epoch = EPOCH};
     double t0 = now_ms(), t_tmp = -1;
     pid_t pid = tp_start(a, &o);
@@ -282,8 +284,9 @@ static void interrupted_run(fixture *f, int run, int sig, bool prev,
     free(mk);
     if (prev)
         set_write(&f->old_set, out);
-    const char *a[] = {"report", "board", "--data", f->data_new, "--out",
-                       out, "--format", "pdf,xlsx,json", "--quiet", NULL};
+    const char *a[] = {"report",  "board", "--data",   f->data_new,
+                       "--out",   out,     "--format", "pdf,xlsx,json",
+                       "--quiet", NULL};
     tp_opts opts = {.epoch = EPOCH};
     pid_t pid = tp_start(a, &opts);
     assert_true(pid > 0);
@@ -337,8 +340,7 @@ static void run_series(fixture *f, int sig, int runs)
     printf("NOTE: signal %d: %d runs (a run %.0f ms, rendering %.0f ms), %d "
            "stopped while rendering; files found: %d previous, %d new; %d "
            "temporar%s left\n",
-           sig, runs, f->full_ms, f->render_ms, o.killed_rendering,
-           o.old_files,
+           sig, runs, f->full_ms, f->render_ms, o.killed_rendering, o.old_files,
            o.new_files, o.temporaries, o.temporaries == 1 ? "y" : "ies");
     /* The test means something only if it did interrupt renders. */
     assert_true(o.killed_rendering > 0);

@@ -35,8 +35,8 @@ static void show_fail(const char *what, const char *const *args,
     fprintf(stderr, "%s\nargs:", what);
     for (size_t i = 0; args[i]; i++)
         fprintf(stderr, " %s", args[i]);
-    fprintf(stderr, "\nexit %d\nstdout:\n%s\nstderr:\n%s\n", r->status,
-            r->out, r->err);
+    fprintf(stderr, "\nexit %d\nstdout:\n%s\nstderr:\n%s\n", r->status, r->out,
+            r->err);
     fail();
 }
 
@@ -59,7 +59,8 @@ static void expect_refused(const char *data, int code, const char *message,
                            const tp_opts *o)
 {
     char *out = tu_tempdir("out");
-    const char *report[] = {"report", "board", "--data", data, "--out", out,
+    const char *report[] = {"report",   "board",         "--data",
+                            data,       "--out",         out,
                             "--format", "pdf,xlsx,json", NULL};
     const char *validate[] = {"validate", "--data", data, NULL};
     const char *const *runs[] = {report, validate};
@@ -192,8 +193,8 @@ static void test_thousands_option(void **state)
     (void)state;
     char *dir = tu_path("fixtures/bad/mrr-thousands");
     char *conf = tu_path("fixtures/bad/mrr-thousands/allow-thousands.conf");
-    const char *m[] = {"metrics", "--data", dir, "--config", conf, "--json",
-                       NULL};
+    const char *m[] = {"metrics", "--data", dir, "--config",
+                       conf,      "--json", NULL};
     tp_result r;
     tp_run(m, NULL, &r);
     if (r.status != 0)
@@ -203,8 +204,8 @@ static void test_thousands_option(void **state)
     assert_non_null(strstr(r.out, "\"allow_thousands_separator\": true"));
     tp_free(&r);
     char *out = tu_tempdir("out");
-    const char *b[] = {"report", "board", "--data", dir, "--config", conf,
-                       "--out", out, NULL};
+    const char *b[] = {"report", "board", "--data", dir, "--config",
+                       conf,     "--out", out,      NULL};
     tp_run(b, NULL, &r);
     if (r.status != 0)
         show_fail("thousands option: report failed", b, &r);
@@ -218,8 +219,8 @@ static void test_thousands_option(void **state)
 
 /* ------------------------------------------------------------ generated */
 
-static void write_file(const char *path, const char *head, size_t fill,
-                       char c, const char *tail)
+static void write_file(const char *path, const char *head, size_t fill, char c,
+                       const char *tail)
 {
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
@@ -445,8 +446,7 @@ static void test_output_folder_not_writable(void **state)
     char *tmp = tu_tempdir("notdir");
     char *file = csm_xasprintf("%s/report", tmp);
     tu_write(tmp, "report", "x", 1);
-    const char *a[] = {"report", "board", "--data", data, "--out", file,
-                       NULL};
+    const char *a[] = {"report", "board", "--data", data, "--out", file, NULL};
     tp_result r;
     tp_run(a, NULL, &r);
     if (r.status != 4 ||
@@ -459,8 +459,8 @@ static void test_output_folder_not_writable(void **state)
     char *ro = tu_tempdir("readonly");
     if (can_run_unprivileged("read-only output folder", ro)) {
         assert_int_equal(chmod(ro, 0555), 0);
-        const char *b[] = {"report", "board", "--data", data, "--out", ro,
-                           NULL};
+        const char *b[] = {"report", "board", "--data", data,
+                           "--out",  ro,      NULL};
         tp_opts o = {.as_nobody = true};
         tp_run(b, &o, &r);
         if (r.status != 4 ||
@@ -509,8 +509,8 @@ static void test_full_disk(void **state)
     /* With room enough the run writes all three; the largest sets the
      * limits tried below (from a few KB to just under it). */
     char *out = tu_tempdir("room");
-    const char *a[] = {"report", "board", "--data", data, "--out", out,
-                       "--format", "pdf,xlsx,json", NULL};
+    const char *a[] = {"report", "board",    "--data",        data, "--out",
+                       out,      "--format", "pdf,xlsx,json", NULL};
     tp_result r;
     tp_run(a, NULL, &r);
     if (r.status != 0)
@@ -528,8 +528,8 @@ static void test_full_disk(void **state)
         if (limit < 2048)
             limit = 2048;
         out = tu_tempdir("full");
-        const char *b[] = {"report", "board", "--data", data, "--out", out,
-                           "--format", "pdf,xlsx,json", NULL};
+        const char *b[] = {"report", "board",    "--data",        data, "--out",
+                           out,      "--format", "pdf,xlsx,json", NULL};
         tp_opts o = {.fsize_limit = limit};
         tp_run(b, &o, &r);
         char *where = csm_xasprintf("%s/board-2024-05.", out);

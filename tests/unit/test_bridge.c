@@ -154,8 +154,7 @@ static void check_ret(const csm_retention *r, long base, long kept,
     assert_true(r->nrr.defined);
     assert_double_equal(r->logo_retention.value, (double)kept / (double)base,
                         1e-15);
-    assert_double_equal(r->grr.value, (double)capped / (double)base_mrr,
-                        1e-15);
+    assert_double_equal(r->grr.value, (double)capped / (double)base_mrr, 1e-15);
     assert_double_equal(r->nrr.value, (double)end / (double)base_mrr, 1e-15);
 }
 
@@ -278,8 +277,7 @@ static void test_fx_rate_change_with_expansion(void **state)
         assert_int_equal(tu_load(dir, &cfg, &ds, &d), CSM_OK);
         csm_bridge *br = NULL;
         assert_int_equal(csm_bridge_run(ds, &cfg, &br, &d), CSM_OK);
-        assert_int_equal(br->months[1].amount.expansion,
-                         policy ? 2000 : 1000);
+        assert_int_equal(br->months[1].amount.expansion, policy ? 2000 : 1000);
         assert_int_equal(br->months[1].amount.fx, policy ? 10000 : 11000);
         assert_int_equal(br->months[1].amount.closing, 22000);
         csm_bridge_free(br);
@@ -342,8 +340,8 @@ static void test_periods_playbook(void **state)
      * separate Python recomputation of the playbook convention. */
     const char *dir = "../shared/data/mrr-playbook";
     char *root = tu_path(dir);
-    FILE *probe = fopen("/work/shared/data/mrr-playbook/subscriptions.csv",
-                        "r");
+    FILE *probe =
+        fopen("/work/shared/data/mrr-playbook/subscriptions.csv", "r");
     if (!probe) {
         printf("SKIP: mrr-playbook data not present\n");
         free(root);

@@ -98,10 +98,10 @@ static void test_usage(void **state)
     const char *d[] = {"metrics", "--data", NULL};
     expect_run(d, 2, "needs a value");
     char *basic = tu_path("fixtures/hand/basic");
-    const char *e[] = {"metrics", "--data", basic, "--month", "2030-01",
-                       NULL};
-    expect_run(e, 2, "--month 2030-01 is not in the data (expected "
-                     "2024-01..2024-05)");
+    const char *e[] = {"metrics", "--data", basic, "--month", "2030-01", NULL};
+    expect_run(e, 2,
+               "--month 2030-01 is not in the data (expected "
+               "2024-01..2024-05)");
     const char *f[] = {"metrics", "--data", basic, "--month", "May", NULL};
     expect_run(f, 2, "is not a month");
     const char *g[] = {"metrics", "--data", "/nonexistent/folder", NULL};
@@ -165,10 +165,10 @@ static void test_json_deterministic(void **state)
     (void)state;
     /* Same input, byte-identical output, whatever the thread count. */
     char *basic = tu_path("fixtures/hand/basic");
-    const char *a[] = {"metrics", "--data", basic, "--json", "--threads", "1",
-                       NULL};
-    const char *b[] = {"metrics", "--data", basic, "--json", "--threads", "4",
-                       NULL};
+    const char *a[] = {"metrics",   "--data", basic, "--json",
+                       "--threads", "1",      NULL};
+    const char *b[] = {"metrics",   "--data", basic, "--json",
+                       "--threads", "4",      NULL};
     char *j1, *j2;
     assert_int_equal(tu_run(a, &j1, NULL), 0);
     assert_int_equal(tu_run(b, &j2, NULL), 0);
@@ -197,8 +197,8 @@ static void test_restatements(void **state)
     char *tmp = tu_tempdir("restate");
     char *prev_apr = csm_xasprintf("%s/apr.json", tmp);
     char *prev_may = csm_xasprintf("%s/may.json", tmp);
-    const char *a[] = {"metrics", "--data", basic, "--month", "2024-04",
-                       "--json", NULL};
+    const char *a[] = {"metrics", "--data", basic, "--month",
+                       "2024-04", "--json", NULL};
     const char *b[] = {"metrics", "--data", basic, "--json", NULL};
     char *ja, *jb;
     assert_int_equal(tu_run(a, &ja, NULL), 0);
@@ -207,9 +207,9 @@ static void test_restatements(void **state)
     tu_write(tmp, "may.json", jb, strlen(jb));
     /* Same data, earlier month: nothing is restated. */
     char *out = csm_xasprintf("%s/out1", tmp);
-    const char *r1[] = {"report", "board", "--data", basic, "--previous",
-                        prev_apr, "--format", "json", "--out", out, "--quiet",
-                        NULL};
+    const char *r1[] = {"report",     "board",  "--data",   basic,
+                        "--previous", prev_apr, "--format", "json",
+                        "--out",      out,      "--quiet",  NULL};
     assert_int_equal(tu_run(r1, NULL, NULL), 0);
     char *path = csm_xasprintf("%s/board-2024-05.json", out);
     char *j1 = tu_read(path, NULL);
@@ -217,16 +217,17 @@ static void test_restatements(void **state)
     assert_non_null(strstr(j1, "\"figures_count\": 0"));
     /* A corrected April amount. */
     char *copy = csm_xasprintf("%s/data", tmp);
-    char *cmd = csm_xasprintf("cp -r '%s' '%s' && sed -i "
-                              "'s/^A,\"Acme, Inc.\",,SMB,150.00,/A,\"Acme, "
-                              "Inc.\",,SMB,160.00,/' '%s/snapshots/2024-04.csv'",
-                              basic, copy, copy);
+    char *cmd =
+        csm_xasprintf("cp -r '%s' '%s' && sed -i "
+                      "'s/^A,\"Acme, Inc.\",,SMB,150.00,/A,\"Acme, "
+                      "Inc.\",,SMB,160.00,/' '%s/snapshots/2024-04.csv'",
+                      basic, copy, copy);
     assert_int_equal(system(cmd), 0);
     char *out2 = csm_xasprintf("%s/out2", tmp);
-    const char *r2[] = {"report",    "board",    "--data",          copy,
+    const char *r2[] = {"report",     "board",  "--data",          copy,
                         "--previous", prev_may, "--previous-data", basic,
-                        "--format",  "json",     "--out",           out2,
-                        "--quiet",   NULL};
+                        "--format",   "json",   "--out",           out2,
+                        "--quiet",    NULL};
     assert_int_equal(tu_run(r2, NULL, NULL), 0);
     char *path2 = csm_xasprintf("%s/board-2024-05.json", out2);
     char *j2 = tu_read(path2, NULL);

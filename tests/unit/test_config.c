@@ -106,8 +106,7 @@ static void test_values(void **state)
     csm_config c;
     csm_config_defaults(&c);
     csm_diags d = {0};
-    assert_int_equal(csm_config_parse(&c, "t", text, strlen(text), &d),
-                     CSM_OK);
+    assert_int_equal(csm_config_parse(&c, "t", text, strlen(text), &d), CSM_OK);
     assert_string_equal(c.currency, "EUR");
     assert_int_equal(c.reactivation_window_months, 6);
     assert_int_equal(c.past_due_churn_days, -1);

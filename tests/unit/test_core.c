@@ -62,14 +62,13 @@ static void test_money_parse(void **state)
     assert_int_equal(parse_ok("92233720368547758.07", 2), INT64_MAX);
     assert_int_equal(parse_ok("-92233720368547758.08", 2), INT64_MIN);
     assert_int_equal(parse_st("92233720368547758.08", 2), CSM_MONEY_RANGE);
-    assert_int_equal(parse_st("99999999999999999999999", 0),
-                     CSM_MONEY_RANGE);
+    assert_int_equal(parse_st("99999999999999999999999", 0), CSM_MONEY_RANGE);
     assert_int_equal(parse_st("", 2), CSM_MONEY_EMPTY);
     assert_int_equal(parse_st("12.345", 2), CSM_MONEY_PRECISION);
     assert_int_equal(parse_st("1.5", 0), CSM_MONEY_PRECISION);
-    const char *bad[] = {"1e3", "NaN", "0x10", " 12", "12 ", "1,234.50",
-                         "+12", "12.", ".5", "-", "--1", "1.2.3", "12a",
-                         "١٢", "inf"};
+    const char *bad[] = {"1e3",      "NaN",   "0x10", " 12", "12 ",
+                         "1,234.50", "+12",   "12.",  ".5",  "-",
+                         "--1",      "1.2.3", "12a",  "١٢",  "inf"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
         assert_int_equal(parse_st(bad[i], 2), CSM_MONEY_SYNTAX);
     /* "1.23x": trailing garbage after too many decimals is still syntax. */
@@ -217,8 +216,11 @@ static void test_diags(void **state)
 {
     (void)state;
     csm_diags d = {.keep = 3};
-    csm_loc loc = {.file = "snapshots/2024-03.csv", .line = 118,
-                   .column = "mrr", .field = 3, .offset = -1};
+    csm_loc loc = {.file = "snapshots/2024-03.csv",
+                   .line = 118,
+                   .column = "mrr",
+                   .field = 3,
+                   .offset = -1};
     for (int i = 0; i < 5; i++)
         csm_diags_add(&d, CSM_SEV_ERROR, "mrr-syntax", &loc, "bad %d", i);
     csm_diags_add(&d, CSM_SEV_WARNING, "blank-row", NULL, "w");

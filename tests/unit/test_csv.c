@@ -165,8 +165,7 @@ static void test_file_errors(void **state)
     assert_int_equal(csm_csv_read_file("/nonexistent/x.csv", NULL, NULL,
                                        stop_at_two, NULL, &d),
                      CSM_EIO);
-    assert_int_equal(csm_csv_read_file("/", NULL, NULL, stop_at_two, NULL,
-                                       &d),
+    assert_int_equal(csm_csv_read_file("/", NULL, NULL, stop_at_two, NULL, &d),
                      CSM_EIO);
     assert_non_null(strstr(d.items[1].message, "is a directory"));
     csm_diags_free(&d);
@@ -175,9 +174,12 @@ static void test_file_errors(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_basic),        cmocka_unit_test(test_errors),
-        cmocka_unit_test(test_record_limit), cmocka_unit_test(test_callback_stops),
-        cmocka_unit_test(test_utf8),         cmocka_unit_test(test_file_errors),
+        cmocka_unit_test(test_basic),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_record_limit),
+        cmocka_unit_test(test_callback_stops),
+        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_file_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

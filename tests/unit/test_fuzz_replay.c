@@ -90,9 +90,17 @@ static void test_entry_edges(void **state)
 {
     (void)state;
     static const char *const inputs[] = {
-        "", "\n", "\xef\xbb\xbf", "\"", "customer_id,mrr\n",
-        "customer_id,mrr\nC1,1\n", "[section bridge]\n", "{\"a\":[1,2]}",
-        "2024-02-29", ("\x02" "12.50"),
+        "",
+        "\n",
+        "\xef\xbb\xbf",
+        "\"",
+        "customer_id,mrr\n",
+        "customer_id,mrr\nC1,1\n",
+        "[section bridge]\n",
+        "{\"a\":[1,2]}",
+        "2024-02-29",
+        ("\x02"
+         "12.50"),
     };
     for (size_t t = 0; t < csm_fuzz_n_targets; t++)
         for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++) {

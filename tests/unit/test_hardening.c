@@ -37,8 +37,7 @@ static void test_rate_never_negative(void **state)
     (void)state;
     csm_rate r = {7, 7};
     /* The long-scale path used to append digits to a head of -0. */
-    assert_int_equal(csm_rate_parse("-0.0000000001", 13, &r),
-                     CSM_MONEY_RANGE);
+    assert_int_equal(csm_rate_parse("-0.0000000001", 13, &r), CSM_MONEY_RANGE);
     assert_int_equal(csm_rate_parse("-0.5", 4, &r), CSM_MONEY_RANGE);
     assert_int_equal(csm_rate_parse("-1.000000000001", 15, &r),
                      CSM_MONEY_RANGE);
@@ -60,8 +59,8 @@ static void test_diagnostics_are_printable(void **state)
 {
     (void)state;
     csm_diags d = {0};
-    csm_loc loc = {.file = "snap\nshots/x.csv", .line = 3, .column = "m\tr",
-                   .offset = -1};
+    csm_loc loc = {
+        .file = "snap\nshots/x.csv", .line = 3, .column = "m\tr", .offset = -1};
     csm_diags_add(&d, CSM_SEV_ERROR, "t", &loc, "\"%s\" is bad",
                   "\x1b[2J\r\xe9t\xc3\xa9\x7f");
     assert_int_equal(d.n, 1);
@@ -99,8 +98,7 @@ static void test_json_strings_are_utf8(void **state)
     /* Valid: a pair, raw UTF-8, escapes. */
     csm_jval *v = NULL;
     const char *ok = "[\"\\ud83d\\ude00\", \"caf\xc3\xa9\", \"a\\n\"]";
-    assert_int_equal(csm_json_parse(ok, strlen(ok), "p.json", &v, &d),
-                     CSM_OK);
+    assert_int_equal(csm_json_parse(ok, strlen(ok), "p.json", &v, &d), CSM_OK);
     assert_string_equal(v->items[0].text, "\xf0\x9f\x98\x80");
     assert_string_equal(v->items[1].text, "caf\xc3\xa9");
     csm_jval_free(v);
@@ -120,8 +118,7 @@ static void test_json_long_array_is_linear(void **state)
     csm_diags d = {0};
     csm_jval *v = NULL;
     clock_t t0 = clock();
-    assert_int_equal(csm_json_parse(b.data, b.len, "big.json", &v, &d),
-                     CSM_OK);
+    assert_int_equal(csm_json_parse(b.data, b.len, "big.json", &v, &d), CSM_OK);
     double secs = (double)(clock() - t0) / CLOCKS_PER_SEC;
     assert_int_equal(v->n, n);
     assert_string_equal(v->items[n - 1].text, "1");
@@ -150,9 +147,9 @@ static void test_text_files_must_be_utf8(void **state)
     const char style[] = "[text]\nfooter = page {page} \xff\n";
     csm_style st;
     csm_style_defaults(&st);
-    assert_int_equal(csm_style_parse(&st, "x.style", style, sizeof style - 1,
-                                     &d),
-                     CSM_EUSAGE);
+    assert_int_equal(
+        csm_style_parse(&st, "x.style", style, sizeof style - 1, &d),
+        CSM_EUSAGE);
     assert_int_equal(d.items[0].line, 2);
     csm_style_free(&st);
     csm_diags_free(&d);
@@ -188,8 +185,7 @@ static char *read_blocks(const char *path, size_t block, csm_error *rc)
     csm_csv_options o = {.block_size = block};
     *rc = csm_csv_read_file(path, "f.csv", &o, collect, &b, &d);
     for (size_t i = 0; i < d.n; i++)
-        csm_strbuf_printf(&b, "%ld: %s\n", d.items[i].line,
-                          d.items[i].message);
+        csm_strbuf_printf(&b, "%ld: %s\n", d.items[i].line, d.items[i].message);
     csm_diags_free(&d);
     return csm_strbuf_take(&b);
 }
@@ -235,12 +231,12 @@ static void test_csv_limit_after_cr(void **state)
         csm_strbuf out = {0};
         csm_diags d = {0};
         csm_csv_options o = {.block_size = block, .max_record_bytes = 1000};
-        assert_int_equal(csm_csv_read_buffer(b.data, b.len, "f.csv", &o,
-                                             collect, &out, &d),
-                         CSM_EDATA);
+        assert_int_equal(
+            csm_csv_read_buffer(b.data, b.len, "f.csv", &o, collect, &out, &d),
+            CSM_EDATA);
         assert_string_equal(csm_strbuf_str(&out), "1:[customer_id][mrr]\n");
-        assert_non_null(strstr(d.items[0].message,
-                               "record is longer than 1000 bytes"));
+        assert_non_null(
+            strstr(d.items[0].message, "record is longer than 1000 bytes"));
         csm_strbuf_free(&out);
         csm_diags_free(&d);
     }
@@ -253,8 +249,8 @@ static void test_atomic_staging(void **state)
 {
     (void)state;
     char *dir = tu_tempdir("stage");
-    char *a = csm_xasprintf("%s/a.txt", dir), *b = csm_xasprintf("%s/b.txt",
-                                                                 dir);
+    char *a = csm_xasprintf("%s/a.txt", dir),
+         *b = csm_xasprintf("%s/b.txt", dir);
     tu_write(dir, "b.txt", "old", 3);
     csm_diags d = {0};
 

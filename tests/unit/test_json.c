@@ -72,14 +72,14 @@ static void test_writer(void **state)
 static void test_reader_errors(void **state)
 {
     (void)state;
-    const char *bad[] = {"{", "[1,]", "{\"a\" 1}", "\"\\x\"", "01x", "[1] 2",
-                         "{\"a\":\"\n\"}", "tru"};
+    const char *bad[] = {"{",   "[1,]",  "{\"a\" 1}",      "\"\\x\"",
+                         "01x", "[1] 2", "{\"a\":\"\n\"}", "tru"};
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         csm_jval *v = NULL;
         csm_diags d = {0};
-        assert_int_equal(csm_json_parse(bad[i], strlen(bad[i]), "x.json", &v,
-                                        &d),
-                         CSM_EDATA);
+        assert_int_equal(
+            csm_json_parse(bad[i], strlen(bad[i]), "x.json", &v, &d),
+            CSM_EDATA);
         assert_null(v);
         assert_int_equal(csm_diags_errors(&d), 1);
         assert_string_equal(d.items[0].file, "x.json");

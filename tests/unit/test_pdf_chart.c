@@ -470,8 +470,7 @@ static void test_fit_and_wrap(void **state)
     assert_int_equal(next, 9);
     /* The same allowance when wrapping: a word exactly as wide as the
      * line, give or take rounding, stays whole. */
-    assert_int_equal(csm_pdf_wrap("abcd", 4 - 1e-12, per_char, NULL, &next),
-                     4);
+    assert_int_equal(csm_pdf_wrap("abcd", 4 - 1e-12, per_char, NULL, &next), 4);
     /* One long word is cut between characters. */
     assert_int_equal(csm_pdf_wrap("abcdefghij", 4, per_char, NULL, &next), 4);
     assert_int_equal(next, 4);

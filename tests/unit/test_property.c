@@ -42,23 +42,23 @@ static void check_invariants(const csm_dataset *ds, const csm_config *cfg)
         assert_int_equal(b->amount.closing, sum);
         assert_int_equal(b->logos.closing, active);
         if (m > 0) {
-            assert_int_equal(b->amount.opening, br->months[m - 1].amount.closing);
+            assert_int_equal(b->amount.opening,
+                             br->months[m - 1].amount.closing);
             assert_int_equal(b->logos.closing,
                              b->logos.opening + b->logos.new_ +
                                  b->logos.reactivation - b->logos.churn);
             assert_int_equal(b->amount.closing,
                              b->amount.opening + b->amount.new_ +
-                                 b->amount.reactivation +
-                                 b->amount.expansion - b->amount.contraction -
-                                 b->amount.churn + b->amount.fx);
+                                 b->amount.reactivation + b->amount.expansion -
+                                 b->amount.contraction - b->amount.churn +
+                                 b->amount.fx);
             assert_true(b->amount.new_ >= 0 && b->amount.churn >= 0 &&
-                        b->amount.expansion >= 0 &&
-                        b->amount.contraction >= 0);
+                        b->amount.expansion >= 0 && b->amount.contraction >= 0);
         }
     }
     csm_retention_result *r = NULL;
-    assert_int_equal(
-        csm_retention_run(ds, cfg, ds->n_months - 1, &r, &d), CSM_OK);
+    assert_int_equal(csm_retention_run(ds, cfg, ds->n_months - 1, &r, &d),
+                     CSM_OK);
     for (int w = 0; w < CSM_RETENTION_WINDOWS; w++) {
         for (int k = 0; k < ds->n_months; k++) {
             const csm_retention *x = &r->series[w][k];
@@ -143,8 +143,8 @@ static char *random_periods(uint64_t seed, int customers)
             int e = m + len;
             int ey = y + (e - 1) / 12, em = (e - 1) % 12 + 1;
             bool open = p == periods - 1 && pick(3) == 0;
-            csm_strbuf_printf(&b, "%d,cust%d,%04d-%02d-%02d,", sub++, c, sy,
-                              sm, sd);
+            csm_strbuf_printf(&b, "%d,cust%d,%04d-%02d-%02d,", sub++, c, sy, sm,
+                              sd);
             if (!open)
                 csm_strbuf_printf(&b, "%04d-%02d-01", ey, em);
             csm_strbuf_printf(&b, ",%d.%02d\n", 10 + pick(500), pick(100));

@@ -167,9 +167,9 @@ static bool load_once(const uint8_t *data, size_t size, csm_month month,
     cfg.allow_thousands_separator = thousands;
     csm_diags d = {0};
     csm_dataset *ds = NULL;
-    csm_error rc = csm_load_snapshot_buffer((const char *)data, size,
-                                            "snapshots/2024-01.csv", month,
-                                            &cfg, &ds, &d);
+    csm_error rc =
+        csm_load_snapshot_buffer((const char *)data, size,
+                                 "snapshots/2024-01.csv", month, &cfg, &ds, &d);
     check_result(rc, ds, &d, CSM_EDATA);
     if (ds) {
         check_dataset(ds);
@@ -206,14 +206,22 @@ static const struct {
     char key;
     const char *name;
 } folder_files[] = {
-    {'0', "snapshots/2024-01.csv"}, {'1', "snapshots/2024-02.csv"},
-    {'2', "snapshots/2024-03.csv"}, {'3', "snapshots/2024-04.csv"},
-    {'4', "snapshots/2024-05.csv"}, {'5', "snapshots/2024-06.csv"},
-    {'6', "snapshots/2024-07.csv"}, {'7', "snapshots/2024-08.csv"},
-    {'8', "snapshots/2024-09.csv"}, {'9', "snapshots/2024-10.csv"},
-    {'X', "snapshots/export.csv"},  {'S', "subscriptions.csv"},
-    {'F', "fx.csv"},                {'C', "costs.csv"},
-    {'R', "churn_reasons.csv"},     {'P', "referrals.csv"},
+    {'0', "snapshots/2024-01.csv"},
+    {'1', "snapshots/2024-02.csv"},
+    {'2', "snapshots/2024-03.csv"},
+    {'3', "snapshots/2024-04.csv"},
+    {'4', "snapshots/2024-05.csv"},
+    {'5', "snapshots/2024-06.csv"},
+    {'6', "snapshots/2024-07.csv"},
+    {'7', "snapshots/2024-08.csv"},
+    {'8', "snapshots/2024-09.csv"},
+    {'9', "snapshots/2024-10.csv"},
+    {'X', "snapshots/export.csv"},
+    {'S', "subscriptions.csv"},
+    {'F', "fx.csv"},
+    {'C', "costs.csv"},
+    {'R', "churn_reasons.csv"},
+    {'P', "referrals.csv"},
 };
 #define N_FOLDER_FILES (sizeof folder_files / sizeof *folder_files)
 
@@ -223,8 +231,7 @@ static void folder_cleanup(void)
 {
     char path[512];
     for (size_t i = 0; i < N_FOLDER_FILES; i++) {
-        snprintf(path, sizeof path, "%s/%s", folder_dir,
-                 folder_files[i].name);
+        snprintf(path, sizeof path, "%s/%s", folder_dir, folder_files[i].name);
         unlink(path);
     }
     snprintf(path, sizeof path, "%s/snapshots", folder_dir);
@@ -260,8 +267,7 @@ static csm_report_def *board_def(void)
                                   csm_section_specs[i].id);
         csm_diags d = {0};
         if (csm_report_def_parse("board", b.data, b.len, csm_section_specs,
-                                 csm_n_section_specs, &def,
-                                 &d) != CSM_OK)
+                                 csm_n_section_specs, &def, &d) != CSM_OK)
             csm_fuzz_fail("folder: the built-in board definition");
         csm_diags_free(&d);
         csm_strbuf_free(&b);
@@ -351,8 +357,7 @@ int csm_fuzz_folder(const uint8_t *data, size_t size)
     csm_error rc = csm_load_run(&lo, &cfg, &ds, &d);
     check(rc == CSM_OK || rc == CSM_EDATA, "folder: unexpected load code");
     check((rc == CSM_OK) == (ds != NULL), "folder: *out and code disagree");
-    check(rc == CSM_OK ? csm_diags_errors(&d) == 0
-                       : csm_diags_errors(&d) > 0,
+    check(rc == CSM_OK ? csm_diags_errors(&d) == 0 : csm_diags_errors(&d) > 0,
           "folder: load code and diagnostics disagree");
     check_diags(&d);
     if (ds) {
@@ -376,13 +381,15 @@ int csm_fuzz_folder(const uint8_t *data, size_t size)
             fclose(fp);
             csm_diags jd = {0};
             csm_jval *v = NULL;
-            check(csm_json_parse(text, len, "metrics.json", &v, &jd) ==
-                      CSM_OK,
+            check(csm_json_parse(text, len, "metrics.json", &v, &jd) == CSM_OK,
                   "folder: metrics JSON does not parse");
             csm_jval_free(v);
             csm_diags_free(&jd);
             free(text);
-            csm_build_ctx ctx = {.m = m, .ds = ds, .cfg = &cfg, .diags = &d,
+            csm_build_ctx ctx = {.m = m,
+                                 .ds = ds,
+                                 .cfg = &cfg,
+                                 .diags = &d,
                                  .epoch = 1700000000};
             csm_report *model = NULL;
             csm_diags bd = {0};
@@ -414,8 +421,7 @@ static csm_error log_record(void *ctx, const csm_csv_record *rec)
                       rec->line, rec->offset, rec->n_fields);
     for (size_t i = 0; i < rec->n_fields; i++) {
         check(rec->fields[i][rec->lens[i]] == '\0', "field not terminated");
-        check(strlen(rec->fields[i]) == rec->lens[i],
-              "field holds a NUL byte");
+        check(strlen(rec->fields[i]) == rec->lens[i], "field holds a NUL byte");
         csm_strbuf_printf(&l->b, " %zu:", rec->lens[i]);
         csm_strbuf_append(&l->b, rec->fields[i], rec->lens[i]);
     }
@@ -430,8 +436,7 @@ static char *read_with(const uint8_t *data, size_t size, size_t block,
 {
     rec_log l = {.stop_after = stop_after};
     csm_diags d = {0};
-    csm_csv_options opt = {.block_size = block,
-                           .max_record_bytes = max_record};
+    csm_csv_options opt = {.block_size = block, .max_record_bytes = max_record};
     csm_error rc = csm_csv_read_buffer((const char *)data, size, "f.csv", &opt,
                                        log_record, &l, &d);
     check(rc == CSM_OK || rc == CSM_EDATA, "reader: unexpected code");
@@ -457,8 +462,9 @@ int csm_fuzz_csv(const uint8_t *data, size_t size)
         for (size_t bi = 0; bi < sizeof blocks / sizeof *blocks; bi++) {
             char *part = read_with(data, size, blocks[bi], limits[li], 0);
             if (strcmp(whole, part) != 0) {
-                fprintf(stderr, "block %zu limit %zu:\n--- whole\n%s--- "
-                                "part\n%s",
+                fprintf(stderr,
+                        "block %zu limit %zu:\n--- whole\n%s--- "
+                        "part\n%s",
                         blocks[bi], limits[li], whole, part);
                 csm_fuzz_fail("CSV records depend on the block size");
             }
@@ -560,8 +566,7 @@ int csm_fuzz_money(const uint8_t *data, size_t size)
         char buf[CSM_MONEY_BUFSZ];
         int64_t back = 0;
         csm_money_format(v, dec, buf);
-        check(csm_money_parse(buf, strlen(buf), dec, &back) ==
-                      CSM_MONEY_OK &&
+        check(csm_money_parse(buf, strlen(buf), dec, &back) == CSM_MONEY_OK &&
                   back == v,
               "money: formatted amount does not read back");
     } else if (ref_ok) {
@@ -658,9 +663,9 @@ int csm_fuzz_report_def(const uint8_t *data, size_t size)
 {
     csm_diags d = {0};
     csm_report_def *def = NULL;
-    csm_error rc = csm_report_def_parse("fuzz.report", (const char *)data,
-                                        size, csm_section_specs,
-                                        csm_n_section_specs, &def, &d);
+    csm_error rc =
+        csm_report_def_parse("fuzz.report", (const char *)data, size,
+                             csm_section_specs, csm_n_section_specs, &def, &d);
     check_result(rc, def, &d, CSM_EUSAGE);
     if (def) {
         /* Every option the builders will read has a value. */
@@ -709,26 +714,26 @@ int csm_fuzz_style(const uint8_t *data, size_t size)
     csm_style s;
     csm_style_defaults(&s);
     csm_diags d = {0};
-    csm_error rc = csm_style_parse(&s, "fuzz.style", (const char *)data, size,
-                                   &d);
+    csm_error rc =
+        csm_style_parse(&s, "fuzz.style", (const char *)data, size, &d);
     check_result(rc, rc == CSM_OK ? &s : NULL, &d, CSM_EUSAGE);
-    const char *texts[] = {s.font_regular, s.font_bold, s.money_format,
-                           s.int_format, s.rate_format, s.date_format,
-                           s.paper, s.header, s.footer, s.company};
+    const char *texts[] = {s.font_regular, s.font_bold,   s.money_format,
+                           s.int_format,   s.rate_format, s.date_format,
+                           s.paper,        s.header,      s.footer,
+                           s.company};
     const size_t sizes[] = {sizeof s.font_regular, sizeof s.font_bold,
                             sizeof s.money_format, sizeof s.int_format,
-                            sizeof s.rate_format, sizeof s.date_format,
-                            sizeof s.paper, sizeof s.header,
-                            sizeof s.footer, sizeof s.company};
+                            sizeof s.rate_format,  sizeof s.date_format,
+                            sizeof s.paper,        sizeof s.header,
+                            sizeof s.footer,       sizeof s.company};
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
         check(memchr(texts[i], '\0', sizes[i]) != NULL,
               "style: text not terminated");
     check(s.body_size >= 5 && s.body_size <= 20 && s.margin_mm >= 5 &&
               s.margin_mm <= 40,
           "style: number out of range");
-    const char *vars[] = {"company", "Acme {page}", "title", "Board",
-                          "page",    "3",           "pages", NULL,
-                          NULL};
+    const char *vars[] = {"company", "Acme {page}", "title", "Board", "page",
+                          "3",       "pages",       NULL,    NULL};
     char *h = csm_style_expand(s.header, vars);
     char *f = csm_style_expand(s.footer, vars);
     free(h);
@@ -753,8 +758,8 @@ int csm_fuzz_config(const uint8_t *data, size_t size)
     csm_config c;
     csm_config_defaults(&c);
     csm_diags d = {0};
-    csm_error rc = csm_config_parse(&c, "fuzz.conf", (const char *)data, size,
-                                    &d);
+    csm_error rc =
+        csm_config_parse(&c, "fuzz.conf", (const char *)data, size, &d);
     check_result(rc, rc == CSM_OK ? &c : NULL, &d, CSM_EUSAGE);
     if (rc == CSM_OK) {
         check(csm_currency_decimals(c.currency) >= 0,
@@ -765,8 +770,7 @@ int csm_fuzz_config(const uint8_t *data, size_t size)
         csm_config c2;
         csm_config_defaults(&c2);
         csm_diags d2 = {0};
-        check(csm_config_parse(&c2, "echo.conf", b.data, b.len, &d2) ==
-                  CSM_OK,
+        check(csm_config_parse(&c2, "echo.conf", b.data, b.len, &d2) == CSM_OK,
               "config: the policy echo does not read back");
         /* Compare every byte but the text buffers' tails after their NUL,
          * which an earlier longer value may have left behind. */
@@ -857,8 +861,8 @@ int csm_fuzz_json(const uint8_t *data, size_t size)
 {
     csm_diags d = {0};
     csm_jval *v = NULL;
-    csm_error rc = csm_json_parse((const char *)data, size, "previous.json",
-                                  &v, &d);
+    csm_error rc =
+        csm_json_parse((const char *)data, size, "previous.json", &v, &d);
     check_result(rc, v, &d, CSM_EDATA);
     if (v) {
         jcheck(v);

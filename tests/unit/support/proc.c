@@ -85,8 +85,8 @@ void tp_run(const char *const *args, const tp_opts *o, tp_result *r)
     memset(r, 0, sizeof *r);
     r->status = -1;
     char *tmp = tu_tempdir("proc");
-    char *out = csm_xasprintf("%s/out", tmp), *err = csm_xasprintf("%s/err",
-                                                                   tmp);
+    char *out = csm_xasprintf("%s/out", tmp),
+         *err = csm_xasprintf("%s/err", tmp);
     char **argv = make_argv(args, o);
     fflush(NULL);
     pid_t pid = fork();

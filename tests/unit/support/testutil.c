@@ -28,8 +28,8 @@ char *tu_tempdir(const char *tag)
     if (!base)
         base = "/tmp";
     mkdir(base, 0777);
-    char *dir = csm_xasprintf("%s/%s-%ld-%d", base, tag, (long)getpid(),
-                              counter++);
+    char *dir =
+        csm_xasprintf("%s/%s-%ld-%d", base, tag, (long)getpid(), counter++);
     tu_rmtree(dir);
     mkdir(dir, 0777);
     return dir;

@@ -13,7 +13,7 @@
 /* cmocka 1.1 has no assert_double_equal; include this header after
  * <cmocka.h>. */
 #ifndef assert_double_equal
-#define assert_double_equal(a, b, eps)                                        \
+#define assert_double_equal(a, b, eps)                                         \
     assert_true(fabs((double)(a) - (double)(b)) <= (eps))
 #endif
 
@@ -23,8 +23,7 @@ char *tu_path(const char *rel);
 /* A fresh empty folder under $CSM_TMP (else /tmp); returns a new string. */
 char *tu_tempdir(const char *tag);
 /* Writes len bytes to dir/name, creating dir/ subfolders in name. */
-void tu_write(const char *dir, const char *name, const char *data,
-              size_t len);
+void tu_write(const char *dir, const char *name, const char *data, size_t len);
 /* Removes a folder tree. */
 void tu_rmtree(const char *dir);
 /* Loads a data folder with default config (or cfg); asserts nothing. */
