@@ -493,9 +493,18 @@ static void format_value(const csm_config *c, const key_def *k, char *buf,
             snprintf(buf, n, "%d", v);
         break;
     }
-    case T_DOUBLE:
-        snprintf(buf, n, "%g", *(const double *)(const void *)base);
+    case T_DOUBLE: {
+        /* The shortest text that reads back as the same double: the echo
+         * shows what is used ("0.15", not "0.1499999..."), and a weight
+         * given with more digits than %g's six is not shown rounded. */
+        double d = *(const double *)(const void *)base;
+        for (int prec = 6; prec <= 17; prec++) {
+            snprintf(buf, n, "%.*g", prec, d);
+            if (strtod(buf, NULL) == d)
+                break;
+        }
         break;
+    }
     case T_BOOL:
         snprintf(buf, n, "%s",
                  *(const bool *)(const void *)base ? "true" : "false");
