@@ -1,7 +1,9 @@
 /* strtab.h - interned strings: each distinct string gets a dense index.
  *
  * Open addressing with linear probing over a power-of-two table; the strings
- * live in one table-owned array.  Used for customer ids, segments, plans,
+ * are copied into table-owned chunks of 64 KiB (one allocation per chunk,
+ * not per string: millions of keys are interned on the load's hot path),
+ * so a string's address never changes.  Used for customer ids, segments, plans,
  * owners and currencies.  A zeroed csm_strtab is valid and empty.
  * Not thread-safe: give each thread its own or guard it. */
 #ifndef CSMETRICS_STRTAB_H
@@ -13,7 +15,7 @@
 #define CSM_STRTAB_NONE UINT32_MAX
 
 typedef struct csm_strtab {
-    char **strs;    /* [n] owned copies, in order of first intern */
+    char **strs;    /* [n] copies in the chunks, in order of first intern */
     uint32_t *lens; /* [n] lengths */
     uint32_t n, cap;
     uint64_t *slots;  /* [nslots] (hash >> 32) << 32 | (index + 1);
@@ -22,6 +24,9 @@ typedef struct csm_strtab {
                          strings. */
     uint64_t *hashes; /* [n] */
     uint32_t nslots;
+    char **chunks; /* [n_chunks] owned blocks holding the copies */
+    size_t n_chunks, cap_chunks;
+    size_t chunk_used, chunk_size; /* of the last chunk */
 } csm_strtab;
 
 /* 64-bit FNV-1a of s[0..len). */

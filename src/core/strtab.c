@@ -58,6 +58,45 @@ static uint32_t lookup(const csm_strtab *t, const char *s, size_t len,
     }
 }
 
+#define CHUNK_BYTES ((size_t)64 << 10)
+
+/* A copy of s[0..len) plus NUL in the chunks.  A string longer than a
+ * quarter chunk gets a chunk of its own, inserted before the current one so
+ * the current one keeps filling. */
+static char *store(csm_strtab *t, const char *s, size_t len)
+{
+    size_t need = len + 1;
+    if (t->n_chunks == t->cap_chunks) {
+        t->cap_chunks = t->cap_chunks ? t->cap_chunks * 2 : 16;
+        t->chunks =
+            csm_xreallocarray(t->chunks, t->cap_chunks, sizeof *t->chunks);
+    }
+    char *dst;
+    if (need > CHUNK_BYTES / 4) {
+        dst = csm_xmalloc(need);
+        if (t->n_chunks) {
+            t->chunks[t->n_chunks] = t->chunks[t->n_chunks - 1];
+            t->chunks[t->n_chunks - 1] = dst;
+        } else {
+            t->chunks[0] = dst;
+            t->chunk_used = t->chunk_size = need; /* full */
+        }
+        t->n_chunks++;
+    } else {
+        if (!t->n_chunks || t->chunk_size - t->chunk_used < need) {
+            t->chunks[t->n_chunks++] = csm_xmalloc(CHUNK_BYTES);
+            t->chunk_used = 0;
+            t->chunk_size = CHUNK_BYTES;
+        }
+        dst = t->chunks[t->n_chunks - 1] + t->chunk_used;
+        t->chunk_used += need;
+    }
+    if (len)
+        memcpy(dst, s, len);
+    dst[len] = '\0';
+    return dst;
+}
+
 uint32_t csm_strtab_find(const csm_strtab *t, const char *s, size_t len)
 {
     if (!t->nslots)
@@ -84,7 +123,7 @@ uint32_t csm_strtab_intern(csm_strtab *t, const char *s, size_t len, int *added)
         t->hashes = csm_xreallocarray(t->hashes, t->cap, sizeof *t->hashes);
     }
     k = t->n++;
-    t->strs[k] = csm_xstrndup(s, len);
+    t->strs[k] = store(t, s, len);
     t->lens[k] = (uint32_t)len;
     t->hashes[k] = h;
     t->slots[slot] = slot_value(h, k);
@@ -101,8 +140,9 @@ const char *csm_strtab_get(const csm_strtab *t, uint32_t i)
 
 void csm_strtab_free(csm_strtab *t)
 {
-    for (uint32_t i = 0; i < t->n; i++)
-        free(t->strs[i]);
+    for (size_t i = 0; i < t->n_chunks; i++)
+        free(t->chunks[i]);
+    free(t->chunks);
     free(t->strs);
     free(t->lens);
     free(t->hashes);
