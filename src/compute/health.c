@@ -320,17 +320,20 @@ static csm_error run_checks(const csm_dataset *ds, double level, csm_health *h)
     h->checks =
         csm_xcalloc((size_t)(eligible ? eligible : 1), sizeof *h->checks);
     size_t nc = ds->n_customers;
-    double *score = csm_xcalloc(nc ? nc : 1, sizeof *score);
-    bool *stayed = csm_xcalloc(nc ? nc : 1, sizeof *stayed);
+    /* Per-score counts, pooled and of the month: the month's AUC comes
+     * from its counts too (no sort of the month's scores). */
     uint64_t *pos = csm_xcalloc(SCORE_STEPS, sizeof *pos);
     uint64_t *neg = csm_xcalloc(SCORE_STEPS, sizeof *neg);
+    uint64_t *mpos = csm_xcalloc(SCORE_STEPS, sizeof *mpos);
+    uint64_t *mneg = csm_xcalloc(SCORE_STEPS, sizeof *mneg);
     counts all;
     memset(&all, 0, sizeof all);
     csm_error rc = CSM_OK;
     for (int m = 0; m < eligible && rc == CSM_OK; m++) {
         counts ct;
         memset(&ct, 0, sizeof ct);
-        size_t ns = 0;
+        memset(mpos, 0, SCORE_STEPS * sizeof *mpos);
+        memset(mneg, 0, SCORE_STEPS * sizeof *mneg);
         for (size_t c = 0; c < nc; c++) {
             if (ds->mrr[m][c] <= 0)
                 continue;
@@ -345,20 +348,20 @@ static csm_error run_checks(const csm_dataset *ds, double level, csm_health *h)
             ct.churned += churned;
             ct.red_churned += churned && slot == 0;
             uint16_t s = h->score[(size_t)m * nc + c];
-            score[ns] = (double)s / 100.0;
-            stayed[ns] = !churned;
-            ns++;
             if (churned)
-                neg[s]++;
+                mneg[s]++;
             else
-                pos[s]++;
+                mpos[s]++;
+        }
+        for (size_t s = 0; s < SCORE_STEPS; s++) {
+            pos[s] += mpos[s];
+            neg[s] += mneg[s];
         }
         csm_health_check *r = &h->checks[h->n_checks++];
         r->month = csm_dataset_month(ds, m);
         r->months = 1;
         rc = finish_check(&ct, level, r);
-        if (rc == CSM_OK)
-            rc = csm_stats_auc(score, stayed, ns, &r->auc);
+        auc_from_counts(mpos, mneg, &r->auc);
         for (int i = 0; i < 4; i++) {
             all.n[i] += ct.n[i];
             all.x[i] += ct.x[i];
@@ -373,10 +376,10 @@ static csm_error run_checks(const csm_dataset *ds, double level, csm_health *h)
     if (rc == CSM_OK)
         rc = finish_check(&all, level, &h->pooled);
     auc_from_counts(pos, neg, &h->pooled.auc);
-    free(score);
-    free(stayed);
     free(pos);
     free(neg);
+    free(mpos);
+    free(mneg);
     return rc;
 }
 
