@@ -4,8 +4,10 @@
  * and checked contiguous, customers sorted by id, strings sorted. */
 #include "internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "csmetrics/sort.h"
 #include "csmetrics/xalloc.h"
@@ -407,6 +409,63 @@ static void apply_past_due(csm_builder *b)
     }
 }
 
+typedef struct gather_ctx {
+    csm_builder *b;
+    const uint32_t *perm;
+    size_t n;
+    bool attr_any[CSM_ATTR_COUNT];
+    unsigned char *s_mrr, *s_present, *s_alt;
+    unsigned char *s_attr[CSM_ATTR_COUNT];
+} gather_ctx;
+
+typedef struct gather_part {
+    gather_ctx *g;
+    size_t first, step; /* months first, first + step, ... */
+} gather_part;
+
+/* Gathers one month's block into the dataset's rows (in customer order)
+ * and frees the block's chunks. */
+static void gather_month(gather_ctx *g, size_t k)
+{
+    csm_builder *b = g->b;
+    csm_dataset *ds = b->ds;
+    size_t n = g->n;
+    csm_block *blk = b->blocks[k];
+    ds->mrr[k] = (int64_t *)(void *)(g->s_mrr + k * n * 8);
+    gather(&blk->mrr, g->perm, n, ds->mrr[k]);
+    ds->present[k] = g->s_present + k * n;
+    gather(&blk->present, g->perm, n, ds->present[k]);
+    if (ds->mrr_alt) {
+        ds->mrr_alt[k] = (int64_t *)(void *)(g->s_alt + k * n * 8);
+        gather(&blk->alt, g->perm, n, ds->mrr_alt[k]);
+    } else {
+        col_free(&blk->alt);
+    }
+    for (int a = 0; a < CSM_ATTR_COUNT; a++) {
+        if (!g->attr_any[a]) {
+            col_free(&blk->attr[a]);
+            continue;
+        }
+        ds->attr[a][k] = g->s_attr[a] + k * n * csm_attr_width[a];
+        gather(&blk->attr[a], g->perm, n, ds->attr[a][k]);
+    }
+    ds->month_total[k] = blk->total;
+    ds->month_rows[k] = blk->rows;
+    /* Each month has its own file: no two threads write one entry. */
+    if (ds->source == CSM_SOURCE_SNAPSHOTS && blk->file < ds->n_files &&
+        ds->files[blk->file].month == CSM_NO_MONTH)
+        ds->files[blk->file].month = blk->month;
+    arena_free(&blk->arena);
+}
+
+static void *gather_thread(void *arg)
+{
+    gather_part *p = arg;
+    for (size_t k = p->first; k < p->g->b->n_blocks; k += p->step)
+        gather_month(p->g, k);
+    return NULL;
+}
+
 csm_error csm_builder_finish(csm_builder *b, csm_diags *diag)
 {
     csm_dataset *ds = b->ds;
@@ -469,33 +528,38 @@ csm_error csm_builder_finish(csm_builder *b, csm_diags *diag)
         if (attr_any[a])
             s_attr[a] = slab(ds, nb, n, csm_attr_width[a]);
     /* Gather month by month, freeing each month's chunks as it goes, so
-     * the peak is the data plus one month. */
-    for (size_t k = 0; k < nb; k++) {
-        csm_block *blk = b->blocks[k];
-        ds->mrr[k] = (int64_t *)(void *)(s_mrr + k * n * 8);
-        gather(&blk->mrr, perm, n, ds->mrr[k]);
-        ds->present[k] = s_present + k * n;
-        gather(&blk->present, perm, n, ds->present[k]);
-        if (ds->mrr_alt) {
-            ds->mrr_alt[k] = (int64_t *)(void *)(s_alt + k * n * 8);
-            gather(&blk->alt, perm, n, ds->mrr_alt[k]);
-        } else {
-            col_free(&blk->alt);
-        }
-        for (int a = 0; a < CSM_ATTR_COUNT; a++) {
-            if (!attr_any[a]) {
-                col_free(&blk->attr[a]);
-                continue;
-            }
-            ds->attr[a][k] = s_attr[a] + k * n * csm_attr_width[a];
-            gather(&blk->attr[a], perm, n, ds->attr[a][k]);
-        }
-        ds->month_total[k] = blk->total;
-        ds->month_rows[k] = blk->rows;
-        if (ds->source == CSM_SOURCE_SNAPSHOTS && blk->file < ds->n_files &&
-            ds->files[blk->file].month == CSM_NO_MONTH)
-            ds->files[blk->file].month = blk->month;
-        arena_free(&blk->arena);
+     * the peak is the data plus one month per thread.  Months are
+     * independent (each writes its own rows and frees its own block), so
+     * they are shared out over the cores. */
+    gather_ctx g = {.b = b,
+                    .perm = perm,
+                    .n = n,
+                    .s_mrr = s_mrr,
+                    .s_present = s_present,
+                    .s_alt = s_alt};
+    memcpy(g.attr_any, attr_any, sizeof g.attr_any);
+    memcpy(g.s_attr, s_attr, sizeof g.s_attr);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t nt = cores > 1 ? (size_t)cores : 1;
+    if (nt > 8)
+        nt = 8;
+    if (nt > nb)
+        nt = nb;
+    gather_part parts[8];
+    pthread_t tids[8];
+    bool started[8] = {false};
+    for (size_t t = 0; t < nt; t++) {
+        parts[t] = (gather_part){.g = &g, .first = t, .step = nt};
+        if (t > 0)
+            started[t] =
+                pthread_create(&tids[t], NULL, gather_thread, &parts[t]) == 0;
+    }
+    gather_thread(&parts[0]);
+    for (size_t t = 1; t < nt; t++) {
+        if (started[t])
+            pthread_join(tids[t], NULL);
+        else
+            gather_thread(&parts[t]); /* no thread: do its share here */
     }
     free(perm);
     for (size_t c = 0; c < n; c++)
