@@ -172,6 +172,9 @@ typedef struct job {
     csm_strbuf names;    /* customer names of the records */
     char last_cur[4];    /* currency decimals cache */
     int last_dec;
+    /* merge state (see job_merge_shared) */
+    uint32_t *gstr; /* [strs.n] data set string of each local one */
+    uint32_t *cust; /* [n_aggs] data set customer of each record */
 } job;
 
 static csm_loc row_loc(const job *j, const csm_csv_record *rec, size_t k)
@@ -701,7 +704,14 @@ static void note_currency(csm_builder *b, uint32_t gs)
     ds->currencies[ds->n_currencies++] = gs;
 }
 
-static void job_merge(csm_builder *b, job *j)
+/* Merging a parsed file is two steps.  job_merge_shared (builder locked)
+ * claims the file's month blocks, maps its strings and customer ids to the
+ * data set's and updates the per-customer facts every file shares;
+ * job_merge_blocks (no lock) then writes the month columns, which belong to
+ * this file alone (a month in two files is refused by the first step).
+ * Most of the work, and of the page faults, is in the second step, so the
+ * workers no longer queue for it. */
+static void job_merge_shared(csm_builder *b, job *j)
 {
     csm_dataset *ds = b->ds;
     for (size_t i = 0; i < j->n_months; i++) {
@@ -724,41 +734,19 @@ static void job_merge(csm_builder *b, job *j)
         blk->rows = j->months[i].rows;
         j->months[i].block = blk;
     }
-    uint32_t *cache = csm_xmalloc((j->strs.n ? j->strs.n : 1) * sizeof *cache);
+    j->gstr = csm_xmalloc((j->strs.n ? j->strs.n : 1) * sizeof *j->gstr);
     for (uint32_t i = 0; i < j->strs.n; i++)
-        cache[i] = CSM_STRTAB_NONE;
-    bool too_many = false;
+        j->gstr[i] = CSM_STRTAB_NONE;
+    j->cust = csm_xmalloc((j->n_aggs ? j->n_aggs : 1) * sizeof *j->cust);
     for (size_t i = 0; i < j->n_aggs; i++) {
         const agg *a = &j->aggs[i];
         const char *key = csm_strtab_get(&j->keys, a->key);
         size_t klen = j->keys.lens[a->key];
         uint32_t c = csm_builder_customer(b, key + 4, klen - 4);
-        csm_block *blk = j->months[a->slot].block;
-        *csm_block_mrr(blk, c) = a->mrr;
-        *csm_block_alt(blk, c) = a->alt;
-        csm_block_present(blk, c);
-        for (int at = 0; at < CSM_ATTR_COUNT; at++) {
-            int32_t val = a->attr[at];
-            if (at == CSM_ATTR_ACTIVE_USERS)
-                val = a->sums[0] < 0 ? CSM_NA : (int32_t)a->sums[0];
-            else if (at == CSM_ATTR_LICENSED_USERS)
-                val = a->sums[1] < 0 ? CSM_NA : (int32_t)a->sums[1];
-            else if (at == CSM_ATTR_OPEN_TICKETS)
-                val = a->sums[2] < 0 ? CSM_NA : (int32_t)a->sums[2];
-            if (val == CSM_NA)
-                continue;
-            if (at == CSM_ATTR_SEGMENT || at == CSM_ATTR_PLAN ||
-                at == CSM_ATTR_OWNER) {
-                uint32_t g = global_string(b, cache, j, (uint32_t)val);
-                /* Stored in 16 bits; UINT16_MAX means missing. */
-                if (g >= UINT16_MAX) {
-                    too_many = true;
-                    continue;
-                }
-                val = (int32_t)g;
-            }
-            csm_block_attr(blk, (csm_attr)at, c, val);
-        }
+        j->cust[i] = c;
+        for (int at = CSM_ATTR_SEGMENT; at <= CSM_ATTR_OWNER; at++)
+            if (a->attr[at] != CSM_NA)
+                global_string(b, j->gstr, j, (uint32_t)a->attr[at]);
         if (a->contract_start != CSM_NO_DATE &&
             (ds->contract_start[c] == CSM_NO_DATE ||
              a->contract_start < ds->contract_start[c]))
@@ -780,7 +768,7 @@ static void job_merge(csm_builder *b, job *j)
             b->name_month[c] = a->month;
         }
         if (a->currency != CSM_STRTAB_NONE) {
-            uint32_t gs = global_string(b, cache, j, a->currency);
+            uint32_t gs = global_string(b, j->gstr, j, a->currency);
             note_currency(b, gs);
             if (b->currency_month[c] == CSM_NO_MONTH ||
                 a->month > b->currency_month[c]) {
@@ -789,7 +777,44 @@ static void job_merge(csm_builder *b, job *j)
             }
         }
     }
-    free(cache);
+    ds->files[j->file].rows = j->rows;
+    ds->files[j->file].skipped = j->skipped;
+}
+
+static void job_merge_blocks(job *j)
+{
+    bool too_many = false;
+    for (size_t i = 0; i < j->n_aggs; i++) {
+        const agg *a = &j->aggs[i];
+        uint32_t c = j->cust[i];
+        csm_block *blk = j->months[a->slot].block;
+        *csm_block_mrr(blk, c) = a->mrr;
+        *csm_block_alt(blk, c) = a->alt;
+        csm_block_present(blk, c);
+        for (int at = 0; at < CSM_ATTR_COUNT; at++) {
+            int32_t val = a->attr[at];
+            if (at == CSM_ATTR_ACTIVE_USERS)
+                val = a->sums[0] < 0 ? CSM_NA : (int32_t)a->sums[0];
+            else if (at == CSM_ATTR_LICENSED_USERS)
+                val = a->sums[1] < 0 ? CSM_NA : (int32_t)a->sums[1];
+            else if (at == CSM_ATTR_OPEN_TICKETS)
+                val = a->sums[2] < 0 ? CSM_NA : (int32_t)a->sums[2];
+            if (val == CSM_NA)
+                continue;
+            if (at == CSM_ATTR_SEGMENT || at == CSM_ATTR_PLAN ||
+                at == CSM_ATTR_OWNER) {
+                /* Mapped by job_merge_shared. */
+                uint32_t g = j->gstr[(uint32_t)val];
+                /* Stored in 16 bits; UINT16_MAX means missing. */
+                if (g >= UINT16_MAX) {
+                    too_many = true;
+                    continue;
+                }
+                val = (int32_t)g;
+            }
+            csm_block_attr(blk, (csm_attr)at, c, val);
+        }
+    }
     if (too_many) {
         csm_loc loc = {.file = j->shown, .offset = -1};
         csm_diags_add(&j->diags, CSM_SEV_ERROR, "too-many-values", &loc,
@@ -798,12 +823,14 @@ static void job_merge(csm_builder *b, job *j)
                       "identifiers)");
         j->rc = CSM_EDATA;
     }
-    ds->files[j->file].rows = j->rows;
-    ds->files[j->file].skipped = j->skipped;
 }
 
 static void job_release_tables(job *j)
 {
+    free(j->gstr);
+    j->gstr = NULL;
+    free(j->cust);
+    j->cust = NULL;
     csm_strtab_free(&j->keys);
     csm_strtab_free(&j->subs);
     csm_strtab_free(&j->strs);
@@ -832,8 +859,10 @@ static void run_job(pool *p, job *j)
     job_parse(j);
     if (j->rc == CSM_OK) {
         pthread_mutex_lock(&p->b->lock);
-        job_merge(p->b, j);
+        job_merge_shared(p->b, j);
         pthread_mutex_unlock(&p->b->lock);
+        if (j->rc == CSM_OK)
+            job_merge_blocks(j);
     }
     job_release_tables(j);
 }
@@ -1033,7 +1062,9 @@ csm_error csm_load_snapshot_mem(csm_builder *b, const char *data, size_t len,
     if (j.rc == CSM_OK && csm_diags_errors(&j.diags))
         j.rc = CSM_EDATA;
     if (j.rc == CSM_OK)
-        job_merge(b, &j);
+        job_merge_shared(b, &j);
+    if (j.rc == CSM_OK)
+        job_merge_blocks(&j);
     job_release_tables(&j);
     csm_diags_merge(diag, &j.diags);
     csm_error rc = j.rc;
